@@ -10,6 +10,7 @@ from index.parse.text import clean_inline, links_in
 
 # git's `%h (%s, %ad)` reference style; the title may hold commas and parentheses, the
 # date is always last.
+_DATE_HINT = re.compile(r"\d{4}-\d{2}-\d{2}\)")
 _REFERENCE = re.compile(r"(?<![0-9A-Za-z])([0-9a-f]{7,40}) \((.+?), (\d{4}-\d{2}-\d{2})\)")
 
 
@@ -18,6 +19,8 @@ def commits_in(lines: list[str]) -> list[Commit]:
     found: list[Commit] = []
     seen: set[str] = set()
     for line in lines:
+        if not _DATE_HINT.search(line):
+            continue
         links = links_in(line)
         bare = line
         for link in reversed(links):

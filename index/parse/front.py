@@ -54,7 +54,9 @@ def split_front_matter(text: str) -> FrontMatter:
             warnings=[f"front matter is not valid YAML ({reason}); read the body without it"],
         )
     metadata = post.metadata
-    if not isinstance(metadata, dict):
+    if not metadata and (block := _BLOCK.match(text)) and block.group().strip("-.\n \t"):
+        # python-frontmatter drops YAML that is not a mapping (a list, a bare string)
+        # silently; say so, since the author meant something by it.
         return FrontMatter({}, post.content, True, ["front matter is not a mapping; ignored"])
     return FrontMatter({str(key): value for key, value in metadata.items()}, post.content, True)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 # Characters markdown lets authors escape; the site's exporter escaped many of them.
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~&\"'=:/])")
 # Attributes an HTML exporter left behind in plain text, e.g. data-preserve-html-node="true".
-_STRAY_ATTRIBUTE = re.compile(r"\s*\bdata-[\w-]+=\"[^\"]*\"")
+_STRAY_ATTRIBUTE = re.compile(r"[ \t]?\bdata-[\w-]+=\"[^\"]*\"")
 _JSX_INLINE = re.compile(r"<[A-Z][\w.]*(?:\s[^<>]*)?/>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -37,9 +37,13 @@ def clean_inline(text: str, *, keep_code: bool = False) -> str:
     Removes markdown escapes (`1\\<\\<16` -> `1<<16`), stray HTML attributes, inline JSX
     components and, unless `keep_code`, the backticks around code spans.
     """
-    text = _STRAY_ATTRIBUTE.sub("", text)
-    text = _JSX_INLINE.sub("", text)
-    text = _MD_ESCAPE.sub(r"\1", text)
+    # The checks for a trigger character keep this cheap: it runs on every line.
+    if "data-" in text:
+        text = _STRAY_ATTRIBUTE.sub("", text)
+    if "/>" in text:
+        text = _JSX_INLINE.sub("", text)
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
     if not keep_code:
         text = text.replace("`", "")
     return _SPACES.sub(" ", text).strip()
@@ -69,21 +73,21 @@ def find_link(line: str, start: int = 0) -> Link | None:
         position = opening + 1
 
 
+_BRACKETS = re.compile(r"\\.|[\[\]]")
+_PARENS = re.compile(r"\\.|[()]")
+
+
 def _matching(text: str, opening: int, open_char: str, close_char: str) -> int:
     depth = 0
-    index = opening
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
+    # Jump between the characters that matter; escaped ones (`\]`) are skipped whole.
+    for match in (_BRACKETS if open_char == "[" else _PARENS).finditer(text, opening):
+        char = match.group()
         if char == open_char:
             depth += 1
         elif char == close_char:
             depth -= 1
             if depth == 0:
-                return index
-        index += 1
+                return match.start()
     return -1
 
 
