@@ -79,7 +79,8 @@ URL = "https://www.spinics.net/lists/netdev/msg1.html"
             dict(author=None, part=1, total=5, subject="bpf, x86_64/arm64: remove old artifacts"),
         ),
         (
-            f"D, [[PATCH v2 1/3] bpf: Use 1\\<\\<16 data-preserve-html-node=\"true\" as ceiling]({URL})",
+            "D, [[PATCH v2 1/3] bpf: Use 1\\<\\<16 data-preserve-html-node=\"true\" as ceiling]"
+            f"({URL})",
             dict(subject="bpf: Use 1<<16 as ceiling", version=2, part=1, total=3),
         ),
         (
@@ -92,7 +93,8 @@ URL = "https://www.spinics.net/lists/netdev/msg1.html"
         ),
         (
             f"N, [[PATCH bpf-next v3 05/12] bpf: `bpf_prog_attach` flags]({URL})",
-            dict(tree="bpf-next", version=3, part=5, total=12, subject="bpf: bpf_prog_attach flags"),
+            dict(tree="bpf-next", version=3, part=5, total=12,
+                 subject="bpf: bpf_prog_attach flags"),
         ),
         (
             f"S, [[PATCH 4.9 12/30] bpf: backport]({URL})",
