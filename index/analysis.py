@@ -1,0 +1,168 @@
+"""Text analysis for the index: how words, kernel identifiers and names become terms.
+
+Three analyzers:
+
+* `text_analyzer()` for titles, bodies and section names: lowercase, accent folding
+  ("Salaün" -> "salaun"), English stop words, Porter stemming ("redirecting" ->
+  "redirect"), and kernel identifiers kept whole *and* split into parts, so
+  `bpf_prog_attach` is found by `bpf_prog_attach` and by `prog attach`, and `bpf.h`
+  by `bpf.h`.
+* `name_analyzer()` for author names as words: lowercase and accent folding only.
+* `line_analyzer()` for "exact" fields (author ids, exact titles): one term per line of
+  the value, lowercased and folded, so a whole name is one term (an ID-like lookup is
+  ~30x cheaper than a phrase query at 100k documents).
+
+Whoosh pickles the schema, and so these classes, into every index; renaming them
+makes old indexes unreadable, which `IndexStore.ensure()` repairs by rebuilding.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from whoosh.analysis import (
+    STOP_WORDS,
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    Token,
+)
+from whoosh.support.charset import accent_map
+
+# A word, or a kernel identifier: word characters joined by `.`, `/`, `-`, `->`, `::`,
+# `+` (`bpf_prog_attach`, `bpf.h`, `skb->len`, `net/mlx4_en`, `net-next`, `4.12-rc1`).
+# `_` is a word character, so `bpf_prog_attach` is one match either way.
+WORD_PATTERN = r"\w+(?:(?:->|::|[./+\-])\w+)*"
+
+# What separates the parts of an identifier once it is matched.
+_PART = re.compile(r"[^\W_]+", re.UNICODE)
+_IDENTIFIER_CHARS = frozenset("_./-+>:")
+
+# Mode names the analyzers understand (Whoosh passes `mode` through to filters).
+MODE_INDEX = "index"
+MODE_QUERY = "query"  # identifiers become their parts, for phrases and highlighting
+MODE_WHOLE = "whole"  # identifiers stay whole, for the exact-identifier term
+
+STOP = frozenset(STOP_WORDS)
+
+
+def fold(text: str) -> str:
+    """Lowercase, accent-free, single-spaced text: how names and titles are compared."""
+    if text.isascii():  # the common case, ~10x faster than decomposing
+        return " ".join(text.lower().split())
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.casefold().split())
+
+
+def is_identifier(word: str) -> bool:
+    """Whether a token is a compound identifier that is also indexed in parts."""
+    return any(char in _IDENTIFIER_CHARS for char in word) and len(_PART.findall(word)) > 1
+
+
+class IdentifierFilter(Filter):
+    """Drops stop words and splits identifiers into parts, keeping positions right.
+
+    In index mode an identifier yields the whole token and then its parts, the whole
+    sharing the first part's position, so a phrase of the parts ("prog attach")
+    matches and so does the whole term. Query mode yields only the parts (phrases and
+    the highlighter need one token per position); "whole" mode only the whole token.
+    Stopping happens here rather than in a StopFilter because StopFilter's position
+    renumbering would pull apart the whole token and its first part.
+    """
+
+    def __init__(self, stoplist: frozenset[str] = STOP, minsize: int = 2) -> None:
+        self.stops = stoplist
+        self.min = minsize
+
+    def _stopped(self, text: str) -> bool:
+        return len(text) < self.min or text in self.stops
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        pos = -1
+        for t in tokens:
+            text = t.text
+            mode = getattr(t, "mode", "") or MODE_INDEX
+            if self._stopped(text):
+                if not t.removestops:
+                    t.stopped = True
+                    yield t
+                continue
+            t.stopped = False
+            if mode == MODE_WHOLE or not is_identifier(text):
+                pos += 1
+                if t.positions:
+                    t.pos = pos
+                yield t
+                continue
+            parts = [m for m in _PART.finditer(text) if not self._stopped(m.group())]
+            # Character offsets of parts are only exact when folding kept the length
+            exact_chars = t.chars and (t.endchar - t.startchar) == len(text)
+            start, end = (t.startchar, t.endchar) if t.chars else (0, 0)
+            if mode != MODE_QUERY:
+                pos += 1
+                if t.positions:
+                    t.pos = pos
+                yield t
+                pos -= 1  # the first part shares the whole token's position
+            for match in parts:
+                pos += 1
+                t.text = match.group()
+                t.stopped = False
+                if t.positions:
+                    t.pos = pos
+                if t.chars:
+                    t.startchar = start + match.start() if exact_chars else start
+                    t.endchar = start + match.end() if exact_chars else end
+                yield t
+            if not parts and mode == MODE_QUERY:
+                # every part was a stop word: fall back to the whole token
+                pos += 1
+                t.text = text
+                if t.positions:
+                    t.pos = pos
+                if t.chars:
+                    t.startchar, t.endchar = start, end
+                yield t
+
+
+class LineTokenizer(RegexTokenizer):
+    """One token per non-empty line: several exact values fit in one field."""
+
+    def __init__(self) -> None:
+        super().__init__(expression=r"[^\n]+")
+
+
+class FoldFilter(Filter):
+    """Normalises a whole token the way `fold()` does (accents, case, spaces)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            t.text = fold(t.text)
+            if t.text:
+                yield t
+
+
+def text_analyzer():  # -> whoosh.analysis.CompositeAnalyzer
+    """The analyzer of searchable prose: titles, bodies, section names."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | IdentifierFilter()
+        | StemFilter(cachesize=50000)
+    )
+
+
+def name_analyzer():  # -> whoosh.analysis.CompositeAnalyzer
+    """The analyzer of author names as words: no stemming, no stop words."""
+    return RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def line_analyzer():  # -> whoosh.analysis.CompositeAnalyzer
+    """The analyzer of exact fields: one folded term per line."""
+    return LineTokenizer() | FoldFilter()

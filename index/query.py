@@ -1,0 +1,782 @@
+"""The query language: from what a person types to ranked, grouped hits.
+
+`QUERY_HELP` documents the language (for the README and the bot's /help). The pipeline
+is: `sanitize()` (friendly errors, repairs), Whoosh's QueryParser with a chosen set of
+plugins (`parse()`), a rewrite that needs the index (`_Rewriter`: bounded prefixes,
+author names), then a time-limited, collapsed search whose hits are folded into
+series (`run_search()`). Every failure a user can cause is a `QueryError` with a
+message meant for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from whoosh import highlight, query
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.qparser import (
+    FieldsPlugin,
+    GroupPlugin,
+    MultifieldPlugin,
+    OperatorsPlugin,
+    PhrasePlugin,
+    QueryParser,
+    WildcardPlugin,
+)
+from whoosh.searching import Searcher
+from whoosh.sorting import FieldFacet
+from whoosh.spelling import ListCorrector
+
+from index.analysis import MODE_QUERY, MODE_WHOLE, STOP, fold, is_identifier
+from index.results import Hit, QueryError, SearchResult, SeriesVersion
+from index.schema import ALL_KINDS, PATCH_KINDS, TOPIC_KINDS, as_int, field_value
+
+log = logging.getLogger(__name__)
+
+QUERY_HELP = """\
+Search the BPF Updates archive: patches, talks, slides, videos, articles, projects,
+notes, sections, commits and issues.
+
+  sockmap redirect        all words must match (best matches first)
+  "generic xdp"           an exact phrase
+  xdp OR ebpf             either word;  NOT excludes;  use ( ) to group
+  sockm*                  words starting with "sockm" (at least 4 characters before *)
+  bpf_prog_attach         kernel identifiers match whole, or by parts: prog attach
+
+Fields (combine freely with words):
+  author:borkmann         part of an author's name (any spelling), author:"Daniel Borkmann"
+  tree:net-next           the tree in the patch subject (net, net-next, bpf-next, ...)
+  issue:12  issue:10..12  an issue number or range
+  date:2017-08            a year, month or day;  date:2017-05..2017-08 for a range
+  version:2  part:0  rfc:yes
+                          series version, part number (0 = cover letters), RFC or not
+  kind:slides             patch, talk, slides, video, article, project, note, commit,
+                          section, issue, report, llvm-commit (plurals work too)
+  section:"in case you missed it"
+  list:netdev             mailing list or tracker (netdev, linux-api, patchwork, ...)
+  commit:7a12b50          commits whose hash starts with these digits
+  title:verifier          only in titles
+
+Matching ignores case and accents ("salaun" finds Salaün) and word endings
+("redirecting" finds "redirect"). Series are shown once, with their parts and the
+other versions found in other issues. Unknown fields (foo:bar) search the words.
+"""
+
+MAX_QUERY_CHARS = 500
+MIN_PREFIX = 4  # a 3-character prefix costs ~1 s at 100k docs
+MAX_PREFIX_TERMS = 200  # expansion bound for prefix* queries
+TIME_LIMIT = 2.0  # seconds: the safety net for the worst query
+SNIPPET_CHARS = 200
+
+DEFAULT_FIELDS = ("title", "body", "author")
+FIELD_BOOSTS = {"title": 3.0, "body": 1.0, "author": 2.0}
+# Fields a user may name, and the field each one means.
+USER_FIELDS = {
+    "author": "author",
+    "by": "author",
+    "tree": "tree",
+    "issue": "issue",
+    "version": "version",
+    "part": "part",
+    "rfc": "rfc",
+    "kind": "kind",
+    "type": "kind",
+    "section": "section",
+    "list": "list",
+    "date": "date",
+    "commit": "commit",
+    "title": "title",
+    "subject": "title",
+    "body": "body",
+    "text": "body",
+}
+# Queries touching only these fields are listings: shown in archive order, not by score.
+_FILTER_FIELDS = frozenset(
+    {"kind", "issue", "date", "tree", "version", "part", "rfc", "list", "commit", "author",
+     "author_id", "section", "group"}
+)
+SEARCH_KINDS: dict[str, tuple[str, ...]] = {
+    "all": (),
+    "patches": PATCH_KINDS,
+    "topics": TOPIC_KINDS,
+    **{kind: (kind,) for kind in ALL_KINDS},
+}
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"',
+                         "‘": "'", "’": "'", "‚": "'", "‛": "'"})
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_QUESTION = re.compile("[?\u055e\u061f\u1367]")
+_FIELD = re.compile(r"(?<![\w\"])([^\W\d]\w*):(\s*)", re.UNICODE)
+_PHRASE_SPLIT = re.compile(r'("[^"]*")')
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+_OPERATOR_WORDS = frozenset(word.lower() for word in _OPERATORS)
+_SEPARATORS = re.compile(r"\x03([_./\-+>:]{1,2})\x02")
+_MARK = re.compile(r"([\x02\x03])")
+
+
+# --------------------------------------------------------------------------- sanitize
+
+
+def sanitize(text: str) -> str:
+    """Clean what a person typed into something the parser handles predictably.
+
+    Repairs what has an obvious meaning (curly quotes, an unmatched quote or
+    parenthesis, `?`, unknown `foo:` fields, `author: name`) and returns the text.
+    Raises QueryError for what has none: an empty or overlong query, a `*` that is
+    not at the end of a word of at least MIN_PREFIX characters.
+    """
+    if not isinstance(text, str):
+        raise QueryError("Type some words to search for.")
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = _INVISIBLE.sub(" ", text)
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"That query is {len(text)} characters long; keep it under {MAX_QUERY_CHARS}."
+        )
+    text = _QUESTION.sub(" ", text)
+    if text.count('"') % 2:
+        cut = text.rfind('"')
+        text = text[:cut] + " " + text[cut + 1 :]
+    # Outside quotes (the even pieces) live parentheses, fields and wildcards
+    text = _balance_parentheses(_PHRASE_SPLIT.split(text))
+    pieces = _PHRASE_SPLIT.split(" ".join(text.split()))
+    for index in range(0, len(pieces), 2):
+        pieces[index] = _FIELD.sub(_field_name, pieces[index])
+        _check_wildcards(pieces[index])
+    text = " ".join("".join(pieces).split())
+    if not re.search(r"\w", text):
+        raise QueryError("Type some words to search for.")
+    return text
+
+
+def _field_name(match: re.Match[str]) -> str:
+    name = match.group(1).lower()
+    if name in USER_FIELDS:
+        return USER_FIELDS[name] + ":"  # "author: borkmann" -> "author:borkmann"
+    return match.group(1) + " "  # unknown field: search the words
+
+
+def _check_wildcards(text: str) -> None:
+    for token in text.split():
+        if "*" not in token:
+            continue
+        word = token.split(":", 1)[-1].strip("()")
+        stem = word.rstrip("*")
+        if "*" in stem or not stem:
+            raise QueryError(
+                f"`{token}`: * only works at the end of a word, like sockm* "
+                f"(at least {MIN_PREFIX} characters before it)."
+            )
+        if len(stem) < MIN_PREFIX:
+            raise QueryError(
+                f"`{token}`: put at least {MIN_PREFIX} characters before * "
+                "(shorter prefixes match almost everything)."
+            )
+
+
+def _balance_parentheses(pieces: list[str]) -> str:
+    depth = 0
+    out: list[str] = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            out.append(piece)
+            continue
+        kept = []
+        for char in piece:
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                if depth == 0:
+                    continue  # an unmatched ")" has no meaning
+                depth -= 1
+            kept.append(char)
+        out.append("".join(kept))
+    text = "".join(out) + ")" * depth
+    # "()" groups nothing and only confuses the parser
+    while "()" in text.replace(" ", ""):
+        text = re.sub(r"\(\s*\)", " ", text)
+    return text
+
+
+# ------------------------------------------------------------------------------ parse
+
+
+class BoundedPrefix(query.Prefix):
+    """A prefix query that expands to at most MAX_PREFIX_TERMS terms.
+
+    Short prefixes are refused earlier; the bound keeps a common 4-letter prefix from
+    turning into thousands of term matchers at 100k documents.
+    """
+
+    def _btexts(self, ixreader):  # noqa: ANN001 - Whoosh's signature
+        for count, btext in enumerate(ixreader.expand_prefix(self.fieldname, self.text)):
+            if count >= MAX_PREFIX_TERMS:
+                break
+            yield btext
+
+
+class ArchiveParser(QueryParser):
+    """Whoosh's QueryParser over title, body and author, with identifier handling.
+
+    Plugins: fields, wildcards (trailing * only, see sanitize), phrases, groups and
+    AND/OR/NOT. Left out: single quotes (apostrophes are common in titles), ranges
+    (fields take `a..b`), boosts and `*:*`.
+    """
+
+    def __init__(self, schema) -> None:  # noqa: ANN001 - a whoosh Schema
+        plugins = [FieldsPlugin(), WildcardPlugin(), PhrasePlugin(), GroupPlugin(),
+                   OperatorsPlugin()]
+        super().__init__(None, schema, plugins=plugins)
+        self.add_plugin(MultifieldPlugin(list(DEFAULT_FIELDS), fieldboosts=FIELD_BOOSTS))
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
+                   removestops=True):  # noqa: ANN001 - Whoosh's signature
+        field_type = self.schema[fieldname] if fieldname in self.schema else None
+        if field_type is None or field_type.self_parsing() or field_type.analyzer is None:
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        if issubclass(termclass, (query.Prefix, query.Wildcard)):
+            # Unstemmed and unsplit, so "redirecti*" and "bpf_prog*" mean what they say
+            tokens = [t.text for t in field_type.analyzer(
+                text.rstrip("*"), mode=MODE_WHOLE, tokenize=False, removestops=False,
+                no_morph=True)]
+            if not tokens or len(tokens[0]) < MIN_PREFIX - 1:
+                return None
+            return BoundedPrefix(fieldname, tokens[0], boost=boost)
+        if termclass is query.Term and is_identifier(text) and fieldname in ("title", "body",
+                                                                             "section"):
+            whole = [t.text for t in field_type.analyzer(text, mode=MODE_WHOLE)]
+            parts = list(field_type.process_text(text, mode=MODE_QUERY))
+            if len(whole) == 1:
+                if len(parts) > 1:
+                    # whole term (cheap, exact) or the parts in a row ("prog attach")
+                    return query.Or([query.Term(fieldname, whole[0], boost=boost),
+                                     query.Phrase(fieldname, parts, boost=boost)])
+                return query.Term(fieldname, whole[0], boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+def parse(text: str, schema) -> query.Query:  # noqa: ANN001 - a whoosh Schema
+    """Parse sanitized text into a Whoosh query; raises QueryError for field value errors."""
+    try:
+        parsed = ArchiveParser(schema).parse(text)
+    except QueryError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the parser must never take the bot down
+        log.warning("query parser failed on %r", text, exc_info=True)
+        raise QueryError("Sorry, I could not understand that query.") from error
+    _raise_errors(parsed)
+    return parsed
+
+
+def _raise_errors(q: query.Query) -> None:
+    error = getattr(q, "error", None)
+    if error:
+        message = str(error)
+        raise QueryError(message[:1].upper() + message[1:])
+    for child in q.children():
+        _raise_errors(child)
+
+
+class _Rewriter:
+    """Rewrites that need the index: exact author names and partial author words."""
+
+    def __init__(self, reader) -> None:  # noqa: ANN001 - a whoosh IndexReader
+        self.reader = reader
+
+    def __call__(self, q: query.Query, free: bool = False) -> query.Query:
+        """The rewritten query; `free` marks the author clause of a free word."""
+        if isinstance(q, query.Phrase) and q.fieldname == "author":
+            # `author:"Daniel Borkmann"`: one exact term instead of a phrase (~30x faster)
+            name = " ".join(q.words)
+            if self.reader.doc_frequency("author_id", name):
+                return query.Term("author_id", name, boost=q.boost)
+            return q
+        if isinstance(q, query.Term) and q.fieldname == "author" and not free:
+            # `author:kicin` finds Kicinski: partial names are prefixes of name words.
+            # Not for free words, so "borkman" stays unknown and gets a did-you-mean.
+            if not self.reader.doc_frequency("author", q.text) and len(q.text) >= MIN_PREFIX:
+                return BoundedPrefix("author", q.text, boost=q.boost)
+            return q
+        if isinstance(q, query.Prefix) and not isinstance(q, BoundedPrefix):
+            return BoundedPrefix(q.fieldname, q.text, boost=q.boost)
+        if q.is_leaf():
+            return q
+        # The parser expands a free word into an OR over the default fields
+        fields = {getattr(child, "fieldname", None) for child in q.children()}
+        expanded = isinstance(q, query.Or) and {"title", "author"} <= fields
+        return q.apply(lambda child: self(child, free=free or expanded))
+
+
+def _leaves(q: query.Query) -> Iterable[query.Query]:
+    if q.is_leaf():
+        yield q
+    else:
+        for child in q.children():
+            yield from _leaves(child)
+
+
+def _is_listing(q: query.Query) -> bool:
+    """True when the query only filters (no words to rank by): list in archive order."""
+    fields = {getattr(leaf, "fieldname", None) for leaf in _leaves(q)}
+    return bool(fields) and fields <= _FILTER_FIELDS
+
+
+# ----------------------------------------------------------------------------- search
+
+
+class Lexicon:
+    """An index generation's spelling data for did-you-mean.
+
+    `words` are the archive's unstemmed title words with counts (the index itself
+    holds stems); `names` maps a folded author-name word to its display spelling
+    ("borkmann" -> "Borkmann").
+    """
+
+    def __init__(self, words: Mapping[str, int] | None = None,
+                 names: Iterable[str] = ()) -> None:
+        self.words = dict(words or {})
+        self.names: dict[str, str] = {}
+        for name in names:
+            for word in re.findall(r"\w+", name):
+                self.names.setdefault(fold(word), word)
+        self._corrector: ListCorrector | None = None
+        self._lock = threading.Lock()
+
+    def corrector(self) -> ListCorrector:
+        """Whoosh's corrector over the sorted vocabulary (built once, on first use)."""
+        with self._lock:
+            if self._corrector is None:
+                self._corrector = ListCorrector(sorted(self.words))
+            return self._corrector
+
+
+def filter_query(kind: str = "all", author: str | None = None, tree: str | None = None,
+                 issue: int | None = None) -> query.Query | None:
+    """The constant-score filter for search()'s keyword arguments (None: no filter).
+
+    Raises QueryError for an unknown `kind`.
+    """
+    clauses: list[query.Query] = []
+    kinds = SEARCH_KINDS.get((kind or "all").strip().lower())
+    if kinds is None:
+        raise QueryError(f"Unknown kind {kind!r}: use patches, topics, all or one of "
+                         + ", ".join(ALL_KINDS) + ".")
+    if kinds:
+        clauses.append(query.Or([query.Term("kind", k) for k in kinds]))
+    if author:
+        name = fold(author)
+        words = [query.Term("author", word) for word in re.findall(r"\w+", name)]
+        options: list[query.Query] = [query.Term("author_id", name)]
+        if words:
+            options.append(query.And(words))
+        clauses.append(query.Or(options))
+    if tree:
+        clauses.append(query.Term("tree", fold(tree)))
+    if issue is not None:
+        clauses.append(query.Term("issue", str(int(issue))))
+    if not clauses:
+        return None
+    # A filter must not change the ranking: rarer kinds would otherwise score higher
+    return query.ConstantScoreQuery(query.And(clauses), score=0.0)
+
+
+def _boost_query(text: str) -> query.Query | None:
+    """Lifts exact and prefix matches of a whole title or author name above the rest."""
+    if re.search(r'[":()*]|\b(?:AND|OR|NOT)\b', text):
+        return None
+    words = fold(" ".join(re.findall(r"\w+", text)))
+    if len(words) < MIN_PREFIX:
+        return None
+    return query.Or([
+        query.Term("title_exact", words, boost=8.0),
+        query.Term("author_id", words, boost=8.0),
+        BoundedPrefix("title_exact", words, boost=4.0),
+        BoundedPrefix("author_id", words, boost=4.0),
+    ])
+
+
+class _DeadlineCollector(TimeLimitCollector):
+    """TimeLimitCollector without its timer thread: checks a deadline as it collects.
+
+    Search threads cannot use SIGALRM, and starting a Timer thread per query costs more
+    than most queries at the archive's real size.
+    """
+
+    def __init__(self, child, timelimit: float) -> None:  # noqa: ANN001
+        super().__init__(child, timelimit, use_alarm=False)
+
+    def prepare(self, top_searcher, q, context) -> None:  # noqa: ANN001
+        self.child.prepare(top_searcher, q, context)
+        self.timedout = False
+        self.deadline = time.monotonic() + self.timelimit
+
+    def collect_matches(self) -> None:
+        child = self.child
+        for count, sub_docnum in enumerate(child.matches()):
+            if count % 256 == 255 and time.monotonic() > self.deadline:
+                self.timedout = True
+                raise TimeLimit
+            child.collect(sub_docnum)
+
+    def finish(self) -> None:
+        self.child.finish()
+
+
+def run_search(searcher: Searcher, text: str, *, kind: str = "all", author: str | None = None,
+               tree: str | None = None, issue: int | None = None, limit: int = 10,
+               lexicon: Lexicon | None = None,
+               time_limit: float = TIME_LIMIT) -> SearchResult:
+    """Search with one reused searcher; see IndexStore.search for the contract.
+
+    Returns hits grouped by series, at most `limit` of them. Raises QueryError.
+    """
+    limit = max(1, min(int(limit), 100))
+    raw = text if isinstance(text, str) else ""
+    filters = filter_query(kind, author, tree, issue)
+    if not raw.strip() and filters is not None:
+        main: query.Query | None = None
+    else:
+        cleaned = sanitize(raw)
+        words = {fold(word) for word in re.findall(r"[^\W_]+", cleaned)} - _OPERATOR_WORDS
+        if words and words <= STOP and ":" not in cleaned:
+            raise QueryError("Those words are too common to search for; add a specific one.")
+        main = parse(cleaned, searcher.schema)
+        main = _Rewriter(searcher.reader())(main)
+        if isinstance(main, query.NullQuery.__class__):
+            raise QueryError("Those words are too common to search for; add a specific one.")
+    parts = [q for q in (main, filters) if q is not None]
+    full = parts[0] if len(parts) == 1 else query.And(parts)
+    listing = main is None or _is_listing(main)
+    boost = None if listing else _boost_query(raw)
+    ranked = query.AndMaybe(full, boost) if boost is not None else full
+
+    results = _collect(searcher, ranked, limit, listing, time_limit)
+    total = _total(results, limit * 3)
+    lexicon = lexicon or Lexicon()
+    folder = _Folder(searcher, main, full, listing)
+    hits = folder.hits(results, limit)
+    suggestion = None
+    if main is not None and len(hits) < 3:
+        suggestion = did_you_mean(searcher, raw, lexicon, found=total,
+                                  filters=filters)
+    return SearchResult(query=raw, total=total, hits=hits, did_you_mean=suggestion)
+
+
+def _total(results, wanted: int) -> int:  # noqa: ANN001 - whoosh Results
+    """Matching documents: exact when the page was not full, else Whoosh's estimate.
+
+    (`len(results)` on a full page re-runs the query, doubling its cost.)
+    """
+    if results.has_exact_length():
+        return len(results)
+    shown = results.scored_length()
+    if shown < wanted:
+        return shown + sum(getattr(results, "collapsed_counts", {}).values())
+    return max(shown, results.estimated_length())
+
+
+def _collect(searcher: Searcher, q: query.Query, limit: int, listing: bool,
+             time_limit: float):  # -> whoosh.searching.Results
+    # Up to 3 documents per group, so `limit` groups fill even when series dominate
+    wanted = limit * 3
+    collector = searcher.collector(
+        limit=wanted,
+        sortedby=FieldFacet("seq") if listing else None,
+        collapse=FieldFacet("group"),
+        collapse_limit=3,
+    )
+    timed = _DeadlineCollector(collector, time_limit)
+    try:
+        searcher.search_with_collector(q, timed)
+    except TimeLimit:
+        log.warning("query %s hit the %.1f s time limit; showing partial results", q,
+                    time_limit)
+    return timed.results()
+
+
+# --------------------------------------------------------------------- hits and series
+
+
+class _MarkFormatter(highlight.Formatter):
+    """Marks matched terms with \\x02...\\x03 and elides cut text with an ellipsis."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):  # noqa: ANN001
+        return "\x02" + highlight.get_text(text, token, replace) + "\x03"
+
+    def format_fragment(self, fragment, replace=False):  # noqa: ANN001
+        body = super().format_fragment(fragment, replace=replace)
+        if fragment.startchar > 0:
+            body = "…" + body.lstrip()
+        if fragment.endchar < len(fragment.text):
+            body = body.rstrip() + "…"
+        return body
+
+
+class _Folder:
+    """Turns collapsed results into Hits: series folded under their cover letter."""
+
+    def __init__(self, searcher: Searcher, main: query.Query | None, full: query.Query,
+                 listing: bool = False) -> None:
+        self.searcher = searcher
+        self.listing = listing  # scores of a listing are sort keys: not shown
+        self.full = full
+        self.terms: dict[str, frozenset[str]] = {}
+        if main is not None:
+            # Not Query.existing_terms(): in Whoosh 2.7.5 its loop variable shadows
+            # its `fieldname` argument, so it drops every field but the first.
+            found: dict[str, set[str]] = {}
+            reader = searcher.reader()
+            for leaf in main.leaves():
+                for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+                    if isinstance(text, bytes):
+                        text = text.decode("utf-8", "replace")
+                    found.setdefault(fieldname, set()).add(text)
+            self.terms = {name: frozenset(words) for name, words in found.items()}
+        self.formatter = _MarkFormatter()
+        self.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+
+    def hits(self, results, limit: int) -> list[Hit]:  # noqa: ANN001 - whoosh Results
+        groups: dict[str, list[tuple[dict[str, Any], float]]] = {}
+        for hit in results:
+            stored = hit.fields()
+            key = stored.get("group") or stored["id"]
+            if key not in groups and len(groups) >= limit:
+                continue
+            score = 0.0 if self.listing else float(hit.score or 0.0)
+            groups.setdefault(key, []).append((stored, score))
+        return [self._group_hit(key, members) for key, members in groups.items()]
+
+    def _group_hit(self, key: str, members: list[tuple[dict[str, Any], float]]) -> Hit:
+        best, score = max(members, key=lambda member: member[1])
+        if not key.startswith("series:"):
+            return self._hit(best, score, self.snippet(best))
+        everyone = list(self.searcher.documents(group=key))
+        by_id = {doc["id"]: doc for doc in everyone}
+        head = by_id.get(best.get("cover") or "", best)
+        matched = self._matching_ids(key)
+        matched.update(doc["id"] for doc, _ in members)
+        snippet_source = best if head["id"] not in matched else head
+        result = self._hit(head, score, self.snippet(snippet_source))
+        parts = [doc for doc in everyone if doc.get("cover") == head["id"]]
+        parts.sort(key=lambda doc: (doc["id"] not in matched, as_int(doc.get("part")) or 0,
+                                    doc.get("id")))
+        result.parts = [self._hit(doc, 0.0, self.snippet(doc) if doc["id"] in matched
+                                  else doc.get("title", "")) for doc in parts]
+        others = [doc for doc in everyone if not doc.get("cover") and doc["id"] != head["id"]]
+        others.sort(key=lambda doc: (as_int(doc.get("issue")) or 0, doc["id"]))
+        result.versions = [
+            SeriesVersion(
+                issue=as_int(doc.get("issue")),
+                version=as_int(doc.get("version")),
+                rfc=doc.get("rfc") == "yes",
+                title=doc.get("title", ""),
+                url=field_value(doc, "url"),
+            )
+            for doc in others
+        ]
+        return result
+
+    def _matching_ids(self, key: str) -> set[str]:
+        """Ids of the group's documents that match the query (parts sort first)."""
+        restricted = query.And([self.full, query.Term("group", key)])
+        try:
+            return {hit["id"] for hit in self.searcher.search(restricted, limit=None)}
+        except TimeLimit:  # pragma: no cover - a group is small
+            return set()
+
+    def snippet(self, stored: dict[str, Any]) -> str:
+        """The best-matching passage of body or title, matches between \\x02 and \\x03."""
+        for name in ("body", "title", "section"):
+            text = stored.get(name) or ""
+            words = self.terms.get(name)
+            if not text or not words:
+                continue
+            analyzer = self.searcher.schema[name].analyzer
+            fragmenter = self.fragmenter if name == "body" else highlight.WholeFragmenter()
+            marked = highlight.highlight(text, words, analyzer, fragmenter, self.formatter,
+                                         top=2, mode=MODE_QUERY)
+            if marked and "\x02" in marked:
+                return _SEPARATORS.sub(r"\1", marked)
+        # a patch's body is only its [PATCH ...] tag: its title says more
+        first = "title" if stored.get("kind") in PATCH_KINDS else "body"
+        body = stored.get(first) or stored.get("body") or stored.get("title") or ""
+        return body if len(body) <= SNIPPET_CHARS else body[:SNIPPET_CHARS].rstrip() + "…"
+
+    @staticmethod
+    def _hit(stored: dict[str, Any], score: float, snippet: str) -> Hit:
+        date = field_value(stored, "date")
+        return Hit(
+            kind=stored.get("kind", ""),
+            issue=as_int(stored.get("issue")),
+            date=_date(date),
+            title=stored.get("title", ""),
+            url=field_value(stored, "url"),
+            author=field_value(stored, "author_name"),
+            tree=field_value(stored, "tree"),
+            version=as_int(stored.get("version")),
+            part=as_int(stored.get("part")),
+            total=as_int(stored.get("total")),
+            rfc=stored.get("rfc") == "yes",
+            section=stored.get("section", "") or "",
+            snippet=snippet,
+            score=float(score),
+            series_key=field_value(stored, "series"),
+        )
+
+
+def _date(value: Any):  # -> datetime.date | None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------- did you mean
+
+
+_WORD = re.compile(r'"[^"]*"|(?P<field>\w+):(?P<value>[^\s()"]+)|(?P<word>[^\W\d_][\w\-]*)')
+
+
+def did_you_mean(searcher: Searcher, text: str, lexicon: Lexicon, *, found: int = 0,
+                 filters: query.Query | None = None) -> str | None:
+    """A corrected query from the archive's own words and author names, or None.
+
+    Only unknown words are corrected (Whoosh's spelling correctors over the unstemmed
+    title words and the author-name words); the suggestion is returned only when it
+    finds more than the original query did.
+    """
+    reader = searcher.reader()
+    changed = False
+    pieces: list[str] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        word, only_names = match.group("word"), False
+        if match.group("field"):
+            if USER_FIELDS.get(match.group("field").lower()) != "author":
+                continue
+            word, only_names = match.group("value"), True
+        if not word or word in _OPERATORS or len(word) < 3 or _known(searcher, word):
+            continue
+        better = _suggest(searcher, fold(word), lexicon, only_names)
+        if better and fold(better) != fold(word):
+            start = match.start("value") if only_names else match.start("word")
+            pieces.append(text[last:start])
+            pieces.append(better)
+            last = start + len(word)
+            changed = True
+    if not changed:
+        return None
+    suggestion = "".join(pieces) + text[last:]
+    try:
+        q = _Rewriter(reader)(parse(sanitize(suggestion), searcher.schema))
+        if filters is not None:
+            q = query.And([q, filters])
+        if len(searcher.search(q, limit=1)) <= found:
+            return None
+    except QueryError:
+        return None
+    return suggestion
+
+
+def _known(searcher: Searcher, word: str) -> bool:
+    reader = searcher.reader()
+    schema = searcher.schema
+    for name in ("title", "body"):
+        for token in schema[name].process_text(word, mode=MODE_WHOLE):
+            if reader.doc_frequency(name, token):
+                return True
+    return bool(reader.doc_frequency("author", fold(word)))
+
+
+def _suggest(searcher: Searcher, word: str, lexicon: Lexicon, only_names: bool) -> str | None:
+    """The closest known word (title vocabulary or author names), or None."""
+    reader = searcher.reader()
+    candidates: list[tuple[int, int, str, bool]] = []
+    sources: list[tuple[Any, bool]] = [(searcher.corrector("author"), True)]
+    if not only_names and lexicon.words:
+        sources.append((lexicon.corrector(), False))
+    for corrector, is_name in sources:
+        for option in corrector.suggest(word, limit=5, maxdist=2, prefix=1):
+            distance = _distance(word, option)
+            if distance > 2 or distance >= len(word) // 2:
+                continue  # "xpd" -> "bpf" is not a correction
+            if is_name:
+                weight = reader.doc_frequency("author", option)
+            else:
+                weight = lexicon.words.get(option, 0)
+            candidates.append((distance, -weight, option, is_name))
+    if not candidates:
+        return None
+    _, _, option, is_name = min(candidates)
+    return lexicon.names.get(option, option) if is_name else option
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (a swap of two letters counts once: sokcmap)."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+# ------------------------------------------------------------------------- display
+
+
+def mark_snippet(snippet: str, open: str = "**", close: str = "**",  # noqa: A002
+                 escape: Callable[[str], str] | None = None) -> str:
+    """Turn \\x02...\\x03 match markers into `open`...`close`, escaping the rest.
+
+    `escape` is applied to every piece of text (marked or not) before the markup is
+    added, e.g. `discord.utils.escape_markdown` or `html.escape`.
+    """
+    escape = escape or (lambda piece: piece)
+    out: list[str] = []
+    marked = False
+    for piece in _MARK.split(snippet):
+        if piece == "\x02":
+            marked = True
+        elif piece == "\x03":
+            marked = False
+        elif piece:
+            out.append(f"{open}{escape(piece)}{close}" if marked else escape(piece))
+    return "".join(out)
+
+
+def plain_snippet(snippet: str) -> str:
+    """The snippet without match markers."""
+    return snippet.replace("\x02", "").replace("\x03", "")
+
+
+__all__ = [
+    "ArchiveParser",
+    "BoundedPrefix",
+    "MAX_QUERY_CHARS",
+    "MIN_PREFIX",
+    "Lexicon",
+    "QUERY_HELP",
+    "QueryError",
+    "did_you_mean",
+    "filter_query",
+    "mark_snippet",
+    "parse",
+    "plain_snippet",
+    "run_search",
+    "sanitize",
+]
