@@ -22,6 +22,7 @@ from bot.replies import (
     NoResults,
     Reply,
     ResultPages,
+    SearchRequest,
     StatsReply,
 )
 from index import QueryError
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
     from index import IndexStore
 
 PAGE_SIZE = 5
-RESULT_LIMIT = 50
+FIRST_LIMIT = PAGE_SIZE  # results fetched for the first answer; more when paging on
+MAX_LIMIT = 100  # the index returns at most this many results per search
 CHOICE_LIMIT = 25  # Discord's maximum number of autocomplete choices
 
 # Search scopes: the name users see -> the `kind` the index filters on.
@@ -123,14 +125,15 @@ def search(
     author: str | None = None,
     tree: str | None = None,
     issue: int | None = None,
-    limit: int = RESULT_LIMIT,
+    limit: int = FIRST_LIMIT,
     page_size: int = PAGE_SIZE,
 ) -> Reply:
     """Search the archive; `scope` is "everything", "patches" or "topics".
 
-    Returns `ResultPages` when something matched, `NoResults` (with a suggestion when the
-    index or the author/tree lists have one) when nothing did, and `ErrorReply` for a
-    malformed query or an empty request. Raises `ValueError` for an unknown scope.
+    Returns `ResultPages` (at most `limit` results; `more_results` fetches further ones)
+    when something matched, `NoResults` (with a suggestion when the index or the
+    author/tree lists have one) when nothing did, and `ErrorReply` for a malformed query
+    or an empty request. Raises `ValueError` for an unknown scope.
     """
     if scope not in SCOPES:
         raise ValueError(f"unknown search scope {scope!r}")
@@ -183,8 +186,34 @@ def search(
         hits=list(result.hits),
         page_size=page_size,
         filters=filters,
-        truncated=len(result.hits) >= limit,
+        truncated=len(result.hits) >= limit and limit < MAX_LIMIT,
+        request=SearchRequest(text, scope, author, tree, issue, limit),
     )
+
+
+def more_results(store: IndexStore, results: ResultPages) -> ResultPages:
+    """`results` with more hits fetched (the same search with a larger limit).
+
+    Returns `results` itself, marked as complete, when there is nothing more to fetch.
+    """
+    request = results.request
+    if request is None or not results.truncated:
+        return results
+    limit = min(MAX_LIMIT, max(request.limit * 5 // 2, request.limit + results.page_size))
+    grown = search(
+        store,
+        request.query,
+        scope=request.scope,
+        author=request.author,
+        tree=request.tree,
+        issue=request.issue,
+        limit=limit,
+        page_size=results.page_size,
+    )
+    if not isinstance(grown, ResultPages) or len(grown.hits) <= len(results.hits):
+        results.truncated = False
+        return results
+    return grown
 
 
 def issue_card(store: IndexStore, number: int | None, config: Config | None = None) -> Reply:

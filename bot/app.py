@@ -16,11 +16,12 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot import answers
 from bot.config import Config, apply_discord_endpoints
 from bot.errors import BotCommandTree, report_message_error
 from bot.paginator import PAGE_TIMEOUT
-from bot.replies import Reply
-from bot.respond import DEFER_AFTER, answer_interaction
+from bot.replies import Reply, ResultPages
+from bot.respond import DEFER_AFTER, answer_interaction, answer_message
 from index import IndexStore
 
 log = logging.getLogger(__name__)
@@ -157,8 +158,22 @@ class BpfBot(commands.Bot):
     ) -> None:
         """Run a command's `work` off the loop and send its reply (see `bot.respond`)."""
         await answer_interaction(
-            interaction, work, defer_after=self.defer_after, page_timeout=self.page_timeout
+            interaction,
+            work,
+            defer_after=self.defer_after,
+            page_timeout=self.page_timeout,
+            fetch_more=self.fetch_more,
         )
+
+    async def answer_mention(self, message: discord.Message, reply: Reply) -> None:
+        """Reply to a message that mentioned the bot (see `bot.respond`)."""
+        await answer_message(
+            message, reply, page_timeout=self.page_timeout, fetch_more=self.fetch_more
+        )
+
+    def fetch_more(self, results: ResultPages) -> ResultPages:
+        """More results for a paginator (blocking; paginators call it in a thread)."""
+        return answers.more_results(self.store, results)
 
     async def on_ready(self) -> None:
         log.info("ready as %s (id %s) in %d guilds", self.user, self.user and self.user.id,

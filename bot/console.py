@@ -125,6 +125,8 @@ class Console:
         if self.last_results is None:
             return "No results to page through yet; try /search sockmap."
         target = self.page + step
+        if target >= self.last_results.page_count and self.last_results.truncated:
+            self.last_results = answers.more_results(self.store, self.last_results)
         if not 0 <= target < self.last_results.page_count:
             edge = "last" if step > 0 else "first"
             return f"That was the {edge} page ({self.page + 1}/{self.last_results.page_count})."

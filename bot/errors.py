@@ -48,6 +48,9 @@ async def report_interaction_error(interaction: discord.Interaction, error: Base
     """Answer an interaction whose handling failed, privately, and log what was unexpected."""
     command = interaction.command.qualified_name if interaction.command else "a component"
     text = explain(unwrap(error), where=f"/{command}" if interaction.command else command)
+    if interaction.client.is_closed():
+        log.info("not answering /%s: the bot is shutting down", command)
+        return
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)

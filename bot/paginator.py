@@ -5,13 +5,14 @@ refusal), and when the view times out its buttons are disabled in place.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import discord
 
-from bot.render import DiscordMessage, results_message
+from bot.render import DiscordMessage, page_label, results_message
 from bot.replies import ResultPages
 
 log = logging.getLogger(__name__)
@@ -20,26 +21,57 @@ PAGE_TIMEOUT = 180.0
 
 
 class PageSource(Protocol):
-    """Anything that can render page `index` of `page_count` pages as a message."""
+    """Pages to show: `page_count` known so far, `has_more` when more can be fetched
+    (`load` fetches them), `format_page` renders one, `label` names it ("2/4+")."""
 
     @property
     def page_count(self) -> int: ...
 
+    @property
+    def has_more(self) -> bool: ...
+
+    async def load(self, index: int) -> None: ...
+
     def format_page(self, index: int) -> DiscordMessage: ...
+
+    def label(self, index: int) -> str: ...
 
 
 class ResultsPageSource:
-    """Pages of search results, rendered by `bot.render.results_message`."""
+    """Pages of search results, rendered by `bot.render.results_message`.
 
-    def __init__(self, results: ResultPages) -> None:
+    `fetch_more(results)` (blocking, run in a thread) returns the same search with more
+    results; it is called when the reader turns past the last fetched page.
+    """
+
+    def __init__(
+        self,
+        results: ResultPages,
+        fetch_more: Callable[[ResultPages], ResultPages] | None = None,
+    ) -> None:
         self.results = results
+        self.fetch_more = fetch_more
 
     @property
     def page_count(self) -> int:
         return self.results.page_count
 
+    @property
+    def has_more(self) -> bool:
+        return self.fetch_more is not None and self.results.truncated
+
+    async def load(self, index: int) -> None:
+        """Fetch more results if page `index` is past the ones fetched so far."""
+        if index >= self.page_count and self.has_more and self.fetch_more is not None:
+            self.results = await asyncio.to_thread(self.fetch_more, self.results)
+
     def format_page(self, index: int) -> DiscordMessage:
         return results_message(self.results, index)
+
+    def label(self, index: int) -> str:
+        return page_label(self.results, index) if self.has_more else (
+            f"{index + 1}/{self.page_count}"
+        )
 
 
 class Paginator(discord.ui.View):
@@ -69,10 +101,10 @@ class Paginator(discord.ui.View):
         self._edit = edit
 
     def _update_buttons(self) -> None:
-        count = self.source.page_count
+        last = self.current >= self.source.page_count - 1
         self.previous_page.disabled = self.current <= 0
-        self.next_page.disabled = self.current >= count - 1
-        self.counter.label = f"{self.current + 1}/{count}"
+        self.next_page.disabled = last and not self.source.has_more
+        self.counter.label = self.source.label(self.current)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only the invoker may press; anyone else is told so, privately."""
@@ -85,7 +117,9 @@ class Paginator(discord.ui.View):
         return False
 
     async def show(self, interaction: discord.Interaction, index: int) -> None:
-        """Turn to page `index` (clamped) by editing the message the button is on."""
+        """Turn to page `index` (clamped; fetching more results when needed) by editing
+        the message the button is on."""
+        await self.source.load(index)
         self.current = min(max(index, 0), self.source.page_count - 1)
         self._update_buttons()
         page = self.source.format_page(self.current)

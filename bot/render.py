@@ -311,10 +311,11 @@ def results_message(reply: ResultPages, page: int) -> DiscordMessage:
 
 
 def count_phrase(reply: ResultPages, *, bold: str) -> str:
-    """`**4** results (26 matching entries)`, or `the best **50** of 812 matching entries`."""
+    """`**4** results (26 matching entries)`; `**812** matching entries` while more
+    results remain to be fetched."""
     shown = len(reply.hits)
-    if reply.truncated and reply.total > shown:
-        return f"The best {bold}{shown}{bold} of {reply.total} matching entries"
+    if reply.truncated:
+        return f"{bold}{max(reply.total, shown)}{bold} matching entries"
     phrase = f"{bold}{shown}{bold} result{'s' if shown != 1 else ''}"
     if reply.total > shown:
         phrase += f" ({reply.total} matching entries)"
@@ -329,9 +330,14 @@ def results_header(reply: ResultPages, page: int) -> str:
     header = f"{count} for “{echo(reply.query, 300)}” in {scope}"
     if filters:
         header += f" ({filters})"
-    if reply.page_count > 1:
-        header += f" · page {page + 1}/{reply.page_count}"
+    if reply.page_count > 1 or reply.truncated:
+        header += f" · page {page_label(reply, page)}"
     return shorten(header, CONTENT_LIMIT)
+
+
+def page_label(reply: ResultPages, page: int) -> str:
+    """`2/4`, or `2/4+` while more pages can still be fetched."""
+    return f"{page + 1}/{reply.page_count}{'+' if reply.truncated else ''}"
 
 
 def issue_message(card: IssueCard) -> DiscordMessage:
@@ -551,7 +557,7 @@ def results_text(reply: ResultPages, page: int) -> str:
     header += f" for “{reply.query}” in {SCOPE_LABELS.get(reply.scope, reply.scope)}"
     if reply.filters:
         header += " (" + ", ".join(f"{name}: {value}" for name, value in reply.filters) + ")"
-    header += f" — page {page + 1}/{reply.page_count}"
+    header += f" — page {page_label(reply, page)}"
     lines = [header]
     first = page * reply.page_size
     for offset, hit in enumerate(reply.page(page)):
@@ -583,7 +589,7 @@ def results_text(reply: ResultPages, page: int) -> str:
                 f"#{v.issue}" + (f" v{v.version}" if v.version else "") for v in hit.versions
             )
             lines.append(f"     other versions: {versions}")
-    if reply.page_count > 1:
+    if reply.page_count > 1 or reply.truncated:
         lines.append("")
         lines.append("(/next or n, /prev or p to turn pages)")
     return "\n".join(lines)

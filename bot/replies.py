@@ -13,6 +13,18 @@ if TYPE_CHECKING:
     from index import ArchiveStats, Hit, IssueSummary
 
 
+@dataclass(frozen=True)
+class SearchRequest:
+    """What was asked, so that more results can be fetched when the pages run out."""
+
+    query: str
+    scope: str = "everything"
+    author: str | None = None
+    tree: str | None = None
+    issue: int | None = None
+    limit: int = 10
+
+
 @dataclass
 class ResultPages:
     """Search hits split into pages. `total` counts every matching index entry (a series'
@@ -24,7 +36,8 @@ class ResultPages:
     hits: list[Hit]
     page_size: int = 5
     filters: list[tuple[str, str]] = field(default_factory=list)  # ("author", "Daniel Borkmann")
-    truncated: bool = False  # more hits exist than were fetched
+    truncated: bool = False  # the index may hold more results than were fetched
+    request: SearchRequest | None = None
     ephemeral: bool = False
 
     @property

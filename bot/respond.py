@@ -18,12 +18,22 @@ from bot.replies import Reply, ResultPages
 DEFER_AFTER = 1.0  # seconds: answer directly if the work is done by then, else defer
 
 
+FetchMore = Callable[[ResultPages], ResultPages]
+
+
 def prepare(
-    reply: Reply, owner_id: int, page_timeout: float = PAGE_TIMEOUT
+    reply: Reply,
+    owner_id: int,
+    page_timeout: float = PAGE_TIMEOUT,
+    fetch_more: FetchMore | None = None,
 ) -> tuple[DiscordMessage, Paginator | None]:
-    """The first message for `reply` and, for results with several pages, their paginator."""
-    if isinstance(reply, ResultPages) and reply.page_count > 1:
-        view = Paginator(ResultsPageSource(reply), owner_id=owner_id, timeout=page_timeout)
+    """The first message for `reply` and, for results with several pages, their paginator
+    (`fetch_more` gets further results when the reader turns past the fetched ones)."""
+    if isinstance(reply, ResultPages) and (
+        reply.page_count > 1 or (reply.truncated and fetch_more is not None)
+    ):
+        source = ResultsPageSource(reply, fetch_more)
+        view = Paginator(source, owner_id=owner_id, timeout=page_timeout)
         return view.first_page(), view
     return to_discord(reply), None
 
@@ -44,6 +54,7 @@ async def answer_interaction(
     *,
     defer_after: float = DEFER_AFTER,
     page_timeout: float = PAGE_TIMEOUT,
+    fetch_more: FetchMore | None = None,
 ) -> None:
     """Run `work` in a thread and send its reply; defer (thinking...) if it takes longer
     than `defer_after` seconds. Exceptions from `work` propagate to the central handler."""
@@ -53,14 +64,20 @@ async def answer_interaction(
     except TimeoutError:
         await interaction.response.defer(thinking=True)
         reply = await task
-    await send_interaction_reply(interaction, reply, page_timeout=page_timeout)
+    await send_interaction_reply(
+        interaction, reply, page_timeout=page_timeout, fetch_more=fetch_more
+    )
 
 
 async def send_interaction_reply(
-    interaction: discord.Interaction, reply: Reply, *, page_timeout: float = PAGE_TIMEOUT
+    interaction: discord.Interaction,
+    reply: Reply,
+    *,
+    page_timeout: float = PAGE_TIMEOUT,
+    fetch_more: FetchMore | None = None,
 ) -> None:
     """Send `reply` as the interaction's response (or its follow-up, when deferred)."""
-    message, view = prepare(reply, interaction.user.id, page_timeout)
+    message, view = prepare(reply, interaction.user.id, page_timeout, fetch_more)
     kwargs = _message_kwargs(message, view)
     if not interaction.response.is_done():
         await interaction.response.send_message(ephemeral=message.ephemeral, **kwargs)
@@ -75,10 +92,14 @@ async def send_interaction_reply(
 
 
 async def answer_message(
-    message: discord.Message, reply: Reply, *, page_timeout: float = PAGE_TIMEOUT
+    message: discord.Message,
+    reply: Reply,
+    *,
+    page_timeout: float = PAGE_TIMEOUT,
+    fetch_more: FetchMore | None = None,
 ) -> discord.Message:
     """Reply to `message` (a mention) with `reply`; paged results get buttons for its author."""
-    rendered, view = prepare(reply, message.author.id, page_timeout)
+    rendered, view = prepare(reply, message.author.id, page_timeout, fetch_more)
     sent = await message.reply(mention_author=False, **_message_kwargs(rendered, view))
     if view is not None:
         view.attach(sent.edit)

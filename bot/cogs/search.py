@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot import answers
 from bot.app import strip_mention
 from bot.replies import ErrorReply
-from bot.respond import answer_message, choices
+from bot.respond import choices
 
 if TYPE_CHECKING:
     from bot.app import BpfBot
@@ -102,13 +102,13 @@ class SearchCog(commands.Cog, name="Search"):
             return
         query = strip_mention(message.content, me.id)
         if not query:
-            await answer_message(message, ErrorReply(MENTION_HINT))
+            await self.bot.answer_mention(message, ErrorReply(MENTION_HINT))
             return
         async with message.channel.typing():
             reply = await asyncio.to_thread(
                 answers.search, self.bot.store, query, scope="everything"
             )
-        await answer_message(message, reply, page_timeout=self.bot.page_timeout)
+        await self.bot.answer_mention(message, reply)
 
 
 async def setup(bot: BpfBot) -> None:
