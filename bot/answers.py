@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.chart import patches_per_issue_png
+from bot.index_api import QUERY_HELP, QueryError
 from bot.replies import (
     ErrorReply,
     HelpReply,
@@ -25,11 +26,10 @@ from bot.replies import (
     SearchRequest,
     StatsReply,
 )
-from index import QueryError
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from index import IndexStore
+    from bot.index_api import IndexStore
 
 PAGE_SIZE = 5
 FIRST_LIMIT = PAGE_SIZE  # results fetched for the first answer; more when paging on
@@ -248,8 +248,6 @@ def archive_stats(store: IndexStore, *, chart: bool = True) -> StatsReply:
 
 def help_reply() -> HelpReply:
     """The commands, the index's query language and examples that work on the archive."""
-    from index import QUERY_HELP
-
     return HelpReply(commands=list(COMMANDS), query_help=QUERY_HELP, examples=list(EXAMPLES))
 
 

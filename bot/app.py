@@ -19,10 +19,10 @@ from discord.ext import commands
 from bot import answers
 from bot.config import Config, apply_discord_endpoints
 from bot.errors import BotCommandTree, report_message_error
+from bot.index_api import IndexStore
 from bot.paginator import PAGE_TIMEOUT
 from bot.replies import Reply, ResultPages
 from bot.respond import DEFER_AFTER, answer_interaction, answer_message
-from index import IndexStore
 
 log = logging.getLogger(__name__)
 

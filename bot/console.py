@@ -22,7 +22,7 @@ from bot.replies import ErrorReply, Reply, ResultPages, StatsReply
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from index import IndexStore
+    from bot.index_api import IndexStore
 
 PROMPT = "bpf> "
 OPTION_PATTERN = re.compile(r"(?:^|\s)--(author|tree|issue)(?:=|\s+)(\"[^\"]*\"|'[^']*'|\S+)")

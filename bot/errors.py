@@ -13,6 +13,8 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.index_api import BuildInProgress, QueryError
+
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong while answering that. It has been logged; please try again."
@@ -28,8 +30,6 @@ def unwrap(error: BaseException) -> BaseException:
 
 def explain(error: BaseException, *, where: str) -> str:
     """The answer for `error`; unexpected errors are logged here (with `where` for context)."""
-    from index import BuildInProgress, QueryError
-
     if isinstance(error, QueryError):
         return f"That search didn't work: {error.message}\nSee `/help` for the query syntax."
     if isinstance(error, BuildInProgress):

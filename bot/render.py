@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.index_api import mark_snippet
 from bot.replies import (
     ErrorReply,
     HelpReply,
@@ -26,10 +27,9 @@ from bot.replies import (
     ResultPages,
     StatsReply,
 )
-from index import mark_snippet
 
 if TYPE_CHECKING:
-    from index import Hit
+    from bot.index_api import Hit
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from index import ArchiveStats, Hit, IssueSummary
+    from bot.index_api import ArchiveStats, Hit, IssueSummary
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from test_bot_support import (
 )
 
 from bot.app import BpfBot
-from index import QUERY_HELP, IndexStore
+from bot.index_api import QUERY_HELP, IndexStore
 
 pytestmark = pytest.mark.timeout(60)
 
