@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import time
 from pathlib import Path
 
 import discord
@@ -15,6 +17,7 @@ import pytest
 from discord import app_commands
 from fake_discord import EPHEMERAL, FakeDiscord, default_world
 from test_bot_support import (
+    SEEDS,
     assert_within_limits,
     button,
     run_bot,
@@ -22,7 +25,8 @@ from test_bot_support import (
 )
 
 from bot.app import BpfBot
-from bot.index_api import QUERY_HELP, IndexStore
+from bot.index_api import QUERY_HELP, IndexStore, parse_paths
+from bot.replies import ErrorReply
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -454,6 +458,62 @@ def test_slow_work_is_deferred_and_private_errors_stay_private(
         assert placeholder.deleted  # the public "thinking..." did not stay behind
 
     run_bot(scenario, store=store, data_dir=tmp_path, defer_after=0.0)
+
+
+def test_a_slow_answer_is_deferred_and_never_holds_up_others(
+    store: IndexStore, tmp_path: Path
+) -> None:
+    class SlowBot(BpfBot):
+        async def setup_hook(self) -> None:
+            @app_commands.command(name="slowpoke", description="A command whose work is slow")
+            async def slowpoke(interaction: discord.Interaction) -> None:
+                def work() -> ErrorReply:
+                    time.sleep(1.5)  # a slow search, in the worker thread
+                    return ErrorReply("finally done")
+
+                await self.answer(interaction, work)
+
+            self.tree.add_command(slowpoke)
+            await super().setup_hook()
+
+    async def scenario(fake: FakeDiscord, bot: BpfBot) -> None:
+        loop = asyncio.get_running_loop()
+        slow = await fake.slash("slowpoke")
+        started = loop.time()
+        quick = await (await fake.slash("issue", {"number": 12})).final(settle_for=0.0)
+        assert loop.time() - started < 0.5  # answered while the slow work runs
+        assert quick.embeds[0]["title"] == "BPF Updates 12"
+        assert (await slow.response()).type == 5  # deferred within Discord's 3 s
+        (answer,) = await slow.followups(1, timeout=5)
+        assert answer.ephemeral and answer.content == "finally done"
+
+    run_bot(scenario, store=store, data_dir=tmp_path, bot_class=SlowBot,
+            fake_options={"interaction_ack_deadline": 3.0})
+
+
+def test_longest_real_entries_reach_discord_within_limits(
+    store: IndexStore, tmp_path: Path
+) -> None:
+    archive = parse_paths([SEEDS])
+    patches = [patch for issue in archive.issues for patch in issue.patches]
+    longest = max(patches, key=lambda patch: len(patch.subject))
+    biggest_series = max(
+        (
+            (sum(part.parent == position for part in issue.patches), issue.patches[position])
+            for issue in archive.issues
+            for position in range(len(issue.patches))
+        ),
+        key=lambda pair: pair[0],
+    )[1]
+
+    async def scenario(fake: FakeDiscord, bot: BpfBot) -> None:
+        for patch in (longest, biggest_series):
+            query = " ".join(re.findall(r"[a-z][a-z0-9]{3,}", patch.subject.lower())[:4])
+            reply = await (await fake.slash("patches", {"query": query})).final()
+            assert reply.embeds, (query, reply.content)
+            assert_within_limits(reply)
+
+    run_bot(scenario, store=store, data_dir=tmp_path)
 
 
 def test_unexpected_errors_are_logged_and_answered_politely(

@@ -72,13 +72,14 @@ def run_bot(
     timeout: float = 30.0,
     config: dict[str, Any] | None = None,
     bot_class: type[BpfBot] = BpfBot,
+    fake_options: dict[str, Any] | None = None,
     **bot_options: Any,
 ) -> None:
     """Start a fake Discord and the real bot (configured to talk to it), run `scenario`,
     then check that the bot only used routes the fake models and broke nothing there."""
 
     async def main() -> None:
-        async with FakeDiscord(world) as fake:
+        async with FakeDiscord(world, **(fake_options or {})) as fake:
             settings = {
                 "token": "fake-token",
                 "seeds_dir": SEEDS,
