@@ -8,7 +8,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -200,13 +199,3 @@ class BpfBot(commands.Bot):
         if self._store is not None and self._owns_store:
             await asyncio.to_thread(self._store.close)
 
-
-MENTION_PATTERN = re.compile(r"<@!?(\d+)>")
-
-
-def strip_mention(content: str, user_id: int) -> str:
-    """`content` without mentions of `user_id`, whitespace normalised."""
-    stripped = MENTION_PATTERN.sub(
-        lambda match: "" if int(match.group(1)) == user_id else match.group(0), content
-    )
-    return " ".join(stripped.split())

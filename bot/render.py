@@ -8,6 +8,7 @@ before it reaches Discord; the bot also sends every message with
 from __future__ import annotations
 
 import datetime as dt
+import io
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ KIND_COLOURS = {
     "project": 0x7ED321,
 }
 DEFAULT_COLOUR = 0x9B9B9B
+PATCH_LIKE = frozenset({"patch", "llvm-commit", "report"})
 SCOPE_LABELS = {"everything": "everything", "patches": "patches", "topics": "topics"}
 
 
@@ -91,8 +93,6 @@ class DiscordMessage:
         """The attachment as a list of `discord.File` (empty when there is none)."""
         if self.attachment is None:
             return []
-        import io
-
         name, data = self.attachment
         return [discord.File(io.BytesIO(data), filename=name)]
 
@@ -216,7 +216,7 @@ def hit_embed(hit: Hit, *, description_limit: int = DESCRIPTION_LIMIT) -> discor
         embed.set_author(name=shorten(hit.author, NAME_LIMIT))
     embed.add_field(name="Issue", value=issue_label(hit.issue, hit.date), inline=True)
     tag = patch_tag(hit)
-    if hit.kind == "patch" and tag:
+    if hit.kind in PATCH_LIKE and tag:
         embed.add_field(name="Tree", value=shorten(quote(tag), NAME_LIMIT), inline=True)
     kind = KIND_LABELS.get(hit.kind, hit.kind.title())
     section = shorten(hit.section, NAME_LIMIT) if hit.section else ""
@@ -568,7 +568,7 @@ def results_text(reply: ResultPages, page: int) -> str:
         if hit.author:
             meta.append(hit.author)
         tag = patch_tag(hit)
-        if hit.kind == "patch" and tag:
+        if hit.kind in PATCH_LIKE and tag:
             meta.append(tag)
         if hit.section:
             meta.append(hit.section)

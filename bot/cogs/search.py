@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,7 +12,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import answers
-from bot.app import strip_mention
 from bot.replies import ErrorReply
 from bot.respond import choices
 
@@ -24,6 +24,15 @@ MENTION_HINT = (
 )
 
 Query = app_commands.Range[str, 1, 300]
+MENTION_PATTERN = re.compile(r"<@!?(\d+)>")
+
+
+def strip_mention(content: str, user_id: int) -> str:
+    """`content` without mentions of `user_id` (the bot), whitespace normalised."""
+    stripped = MENTION_PATTERN.sub(
+        lambda match: "" if int(match.group(1)) == user_id else match.group(0), content
+    )
+    return " ".join(stripped.split())
 
 
 class SearchCog(commands.Cog, name="Search"):
