@@ -389,7 +389,8 @@ def filter_query(kind: str = "all", author: str | None = None, tree: str | None 
         clauses.append(_any([query.Term("kind", k, boost=_FILTER_BOOST) for k in kinds]))
     if author:
         name = fold(author)
-        words = [query.Term("author", word, boost=_FILTER_BOOST) for word in re.findall(r"\w+", name)]
+        words = [query.Term("author", word, boost=_FILTER_BOOST)
+                 for word in re.findall(r"\w+", name)]
         options: list[query.Query] = [query.Term("author_id", name, boost=_FILTER_BOOST)]
         if words:
             options.append(query.And(words))
