@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 from bot.config import Config, ConfigError, load_config
@@ -27,10 +28,12 @@ def setup_logging(level: int) -> None:
 
 
 async def run_bot(config: Config) -> None:
-    """Start the bot and run it until it is closed (Ctrl-C or a fatal gateway error)."""
+    """Start the bot and run it until it is closed (SIGTERM, Ctrl-C or a fatal error)."""
     from bot.app import BpfBot
 
     async with BpfBot(config) as bot:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
         await bot.start(config.token or "")
 
 
@@ -69,10 +72,15 @@ def main(argv: list[str] | None = None) -> int:
             return run_console(config)
         except KeyboardInterrupt:
             return 130
+    import discord
+
     try:
         asyncio.run(run_bot(config))
     except KeyboardInterrupt:
         log.info("interrupted; bye")
+    except discord.LoginFailure:
+        log.error("Discord rejected DISCORD_TOKEN; check the bot's token")
+        return 1
     return 0
 
 

@@ -131,5 +131,20 @@ def test_the_token_never_shows_in_the_logs(index_data_dir: Path, tmp_path: Path)
         finally:
             proc.terminate()
             _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err  # SIGTERM closes the bot cleanly
     assert "very-secret-token-123" not in err
     assert "synced 6 global commands" in err
+    assert "Traceback" not in err
+
+
+def test_a_rejected_token_is_reported_without_a_traceback(
+    index_data_dir: Path, tmp_path: Path
+) -> None:
+    data_dir = copy_index(index_data_dir, tmp_path)
+    with FakeDiscordThread(token="the-right-token") as srv:
+        env = bot_env(data_dir, **srv.env())
+        env["DISCORD_TOKEN"] = "a-wrong-token"
+        result = run_module([], "", env, tmp_path)
+    assert result.returncode == 1
+    assert "Discord rejected DISCORD_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr and "a-wrong-token" not in result.stderr
