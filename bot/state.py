@@ -345,6 +345,15 @@ class State:
             ).fetchone()
         return int(row[0]) if row else 0
 
+    def drop_announcement(self, issue_number: int, channel_id: int, reason: str) -> None:
+        """Give up one pending announcement, saying why."""
+        with self._transaction() as db:
+            db.execute(
+                """UPDATE announcements SET state = 'dropped', done_at = ?, last_error = ?
+                   WHERE issue_number = ? AND channel_id = ? AND state = 'pending'""",
+                (_now(), reason, issue_number, channel_id),
+            )
+
     def announcements(self, issue_number: int | None = None) -> list[Announcement]:
         """Every announcement (of one issue, when given), for admins and tests."""
         query = """SELECT a.issue_number, a.channel_id, a.state, a.message_id, a.attempts,

@@ -404,6 +404,21 @@ class RestApi:
         needed = Perm.SEND_MESSAGES | (Perm.ATTACH_FILES if files_in else 0)
         if (denied := self._bot_lacks(channel, guild, needed)) is not None:
             return denied
+        nonce = payload.get("nonce")
+        if nonce and payload.get("enforce_nonce"):
+            # Discord answers a repeated enforced nonce with the earlier message instead
+            # of posting twice: the bot's exactly-once announcements rely on it.
+            with self.store.lock:
+                earlier = next(
+                    (
+                        m
+                        for m in self.store.messages.values()
+                        if m.channel_id == channel.id and m.data.get("nonce") == str(nonce)
+                    ),
+                    None,
+                )
+            if earlier is not None:
+                return json_response(earlier.data)
         files = attachments_for(payload, files_in, [], editing=False)
         self.store_uploads(channel.id, files)
         extra: dict[str, Any] = {}
