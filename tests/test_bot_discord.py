@@ -468,7 +468,7 @@ def test_a_slow_answer_is_deferred_and_never_holds_up_others(
             @app_commands.command(name="slowpoke", description="A command whose work is slow")
             async def slowpoke(interaction: discord.Interaction) -> None:
                 def work() -> ErrorReply:
-                    time.sleep(1.5)  # a slow search, in the worker thread
+                    time.sleep(2.0)  # a slow search, in the worker thread
                     return ErrorReply("finally done")
 
                 await self.answer(interaction, work)
@@ -481,7 +481,7 @@ def test_a_slow_answer_is_deferred_and_never_holds_up_others(
         slow = await fake.slash("slowpoke")
         started = loop.time()
         quick = await (await fake.slash("issue", {"number": 12})).final(settle_for=0.0)
-        assert loop.time() - started < 0.5  # answered while the slow work runs
+        assert loop.time() - started < 1.2  # answered while the slow work runs
         assert quick.embeds[0]["title"] == "BPF Updates 12"
         assert (await slow.response()).type == 5  # deferred within Discord's 3 s
         (answer,) = await slow.followups(1, timeout=5)
