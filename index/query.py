@@ -34,6 +34,7 @@ from whoosh.sorting import FieldFacet
 from whoosh.spelling import ListCorrector
 
 from index.analysis import MODE_QUERY, MODE_WHOLE, STOP, fold, is_identifier
+from index.documents import exact_form
 from index.results import Hit, QueryError, SearchResult, SeriesVersion
 from index.schema import ALL_KINDS, PATCH_KINDS, TOPIC_KINDS, as_int, field_value
 
@@ -319,9 +320,31 @@ class _Rewriter:
         if q.is_leaf():
             return q
         # The parser expands a free word into an OR over the default fields
-        fields = {getattr(child, "fieldname", None) for child in q.children()}
-        expanded = isinstance(q, query.Or) and {"title", "author"} <= fields
-        return q.apply(lambda child: self(child, free=free or expanded))
+        fields = {_only_field(child) for child in q.children()}
+        expanded = isinstance(q, query.Or) and {"title", "body"} <= fields
+        q = q.apply(lambda child: self(child, free=free or expanded))
+        if expanded:
+            tree = self._tree_word(q)
+            if tree:
+                # "net-next sockmap": the tree is a field of patches, not in their text
+                q = query.Or(list(q.children()) + [query.Term("tree", tree, boost=2.0)])
+        return q
+
+    def _tree_word(self, q: query.Query) -> str | None:
+        """The free word as a tree name, when it is one (net-next, bpf-next, iproute2)."""
+        for leaf in q.leaves():
+            if isinstance(leaf, query.Term) and leaf.fieldname == "title":
+                text = leaf.text
+                if (("-" in text or any(c.isdigit() for c in text))
+                        and self.reader.doc_frequency("tree", text)):
+                    return text
+        return None
+
+
+def _only_field(q: query.Query) -> str | None:
+    """The one field all of a query's terms are in (None when several or none)."""
+    fields = {getattr(leaf, "fieldname", None) for leaf in _leaves(q)}
+    return fields.pop() if len(fields) == 1 else None
 
 
 def _leaves(q: query.Query) -> Iterable[query.Query]:
@@ -412,7 +435,7 @@ def _boost_query(text: str) -> query.Query | None:
     """Lifts exact and prefix matches of a whole title or author name above the rest."""
     if re.search(r'[":()*]|\b(?:AND|OR|NOT)\b', text):
         return None
-    words = fold(" ".join(re.findall(r"\w+", text)))
+    words = exact_form(text)
     if len(words) < MIN_PREFIX:
         return None
     return query.Or([

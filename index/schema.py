@@ -18,13 +18,18 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.qparser.common import QueryParserError
 
 from index import whoosh_fixes
-from index.analysis import line_analyzer, name_analyzer, text_analyzer
+from index.analysis import (
+    folded_line_analyzer,
+    line_analyzer,
+    name_analyzer,
+    text_analyzer,
+)
 
 whoosh_fixes.apply()  # before any index is written or read
 
 # Bump when documents or the schema change shape: an index built by another version
 # is rebuilt by `IndexStore.ensure()`.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 PATCH_KINDS = ("patch", "llvm-commit", "report")
 TOPIC_KINDS = ("talk", "slides", "video", "article", "project", "note")
@@ -198,6 +203,26 @@ class CommitField(_SelfParsingID):
         return query.Prefix(fieldname, value, boost=boost)
 
 
+class ListField(_SelfParsingID):
+    """A mailing list or tracker host; `list:patchwork` matches patchwork.ozlabs.org."""
+
+    def __init__(self) -> None:
+        super().__init__(analyzer=line_analyzer())
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> query.Query:
+        value = " ".join(qstring.lower().split())
+        if not value:
+            return _error(f"{fieldname}: expects a list name, like {fieldname}:netdev")
+        return query.Or([query.Term(fieldname, value, boost=boost),
+                         query.Prefix(fieldname, value + ".", boost=boost)])
+
+
+def _unscored(field: TEXT) -> TEXT:
+    """No length normalisation: one column value less per document at build time."""
+    field.scorable = False
+    return field
+
+
 def build_schema() -> Schema:
     """The index schema (see the module docstring for why it looks like this).
 
@@ -215,23 +240,25 @@ def build_schema() -> Schema:
         series=STORED(),  # normalised cover subject
         cover=STORED(),  # id of the entry a part is nested under
         # filters
-        kind=KindField(stored=True, sortable=True),
-        issue=IntField(stored=True, sortable=True, label="issue number"),
+        # facets read these from the postings (no columns: each column value costs
+        # as much as a posting at build time, and stats are computed once)
+        kind=KindField(stored=True),
+        issue=IntField(stored=True, label="issue number"),
         date=DateField(stored=True),
-        tree=ID(stored=True, sortable=True, analyzer=line_analyzer()),
+        tree=ID(stored=True, analyzer=line_analyzer()),
         version=IntField(stored=True, label="version number"),
         part=IntField(stored=True, label="part number"),
         total=STORED(),
         rfc=FlagField(stored=True),
-        list=KEYWORD(lowercase=True),
+        list=ListField(),
         commit=CommitField(stored=True),
         # searchable text (BM25F; title boosted by the parser's field boosts)
         title=TEXT(analyzer=text, stored=True),
-        title_exact=KEYWORD(analyzer=line_analyzer()),  # whole titles, for exact matches
+        title_exact=KEYWORD(analyzer=folded_line_analyzer()),  # whole folded titles
         body=TEXT(analyzer=text, stored=True),
-        section=TEXT(analyzer=text, stored=True),
-        author=TEXT(analyzer=name_analyzer()),  # canonical and as-written names, as words
-        author_id=KEYWORD(analyzer=line_analyzer()),  # whole names, one term each
+        section=_unscored(TEXT(analyzer=text, stored=True)),
+        author=_unscored(TEXT(analyzer=name_analyzer())),  # canonical and as written
+        author_id=KEYWORD(analyzer=folded_line_analyzer()),  # whole folded names
         author_name=StoredColumn(),  # canonical, displayed and faceted
         url=STORED(),
     )

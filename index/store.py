@@ -41,8 +41,9 @@ from whoosh import index as whoosh_index
 from whoosh import query, sorting
 from whoosh.searching import Searcher
 
-from index.documents import IssueDocuments, issue_documents
-from index.manifest import FILENAME, IssueEntry, Manifest, diff, representative
+from index.builder import WRITER_MB, auto_procs, entry_of, names_of, write_generation
+from index.documents import issue_documents
+from index.manifest import FILENAME, Manifest, diff, representative
 from index.model import FileError, Issue
 from index.parse import (
     apply_author_map,
@@ -50,7 +51,6 @@ from index.parse import (
     content_hash,
     issue_files,
     parse_bytes,
-    parse_paths,
 )
 from index.query import TIME_LIMIT, Lexicon, run_search
 from index.results import (
@@ -72,8 +72,6 @@ _PREVIOUS = "PREVIOUS"
 _LOCK = "writer.lock"
 _GEN_PREFIX = "gen-"
 _VOCABULARY = "vocabulary.json"
-_MULTIPROC_MIN_DOCS = 20_000  # below this, spawning writer processes costs more than it saves
-_WRITER_MB = 256
 
 
 @dataclass
@@ -416,48 +414,26 @@ class IndexStore:
         started = time.monotonic()
         previous = self._manifest_or_none()
         self._remove_leftovers()
-        archive = parse_paths([Path(p) for p in paths])
-        manifest = Manifest(schema=SCHEMA_VERSION, built=_now())
-        issues = _unique_by_hash(archive.issues, manifest)
-        for error in archive.errors:
-            manifest.errors[error.source] = error
-            data = _read_or_none(Path(error.source))
-            if data is not None:
-                manifest.error_hashes[error.source] = content_hash(data)
-                manifest.files[error.source] = manifest.error_hashes[error.source]
-        # parse_paths mapped names over every file; map again over the unique contents
-        # so the recorded map is exactly the one the documents use
-        manifest.author_map = build_author_map(_names(issues))
-        apply_author_map(issues, manifest.author_map)
-        built = [issue_documents(issue, issue.content_hash) for issue in issues]
-        for issue, documents in zip(issues, built, strict=True):
-            manifest.issues[issue.content_hash] = _entry(documents)
-        documents = sum(len(d.documents) for d in built)
+        paths = [Path(p) for p in paths]
         if procs is None:
-            procs = 2 if documents >= _MULTIPROC_MIN_DOCS and (os.cpu_count() or 1) >= 2 else 1
+            procs = auto_procs(paths)
         name = self._new_generation_name()
         path = self.root / name
         path.mkdir()
-        ix = whoosh_index.create_in(str(path), build_schema())
-        if procs > 1:
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=_WRITER_MB // procs)
-        else:
-            writer = ix.writer(limitmb=_WRITER_MB)
+        whoosh_index.create_in(str(path), build_schema())
         try:
-            for item in built:
-                for document in item.documents:
-                    writer.add_document(**document)
+            written = write_generation(path, paths, procs, _now())
         except BaseException:
-            writer.cancel()
+            shutil.rmtree(path, ignore_errors=True)
             raise
-        writer.commit()  # no optimize(): merging everything costs a lot for no gain
-        _write_vocabulary(path, sum((item.words for item in built), Counter()))
-        manifest.write(path)
+        _write_vocabulary(path, written.vocabulary)
+        written.manifest.write(path)
         self._swap(name)
-        report = self._report(previous, manifest, archive.issues, archive.errors, started,
-                              full=True)
-        log.info("built %s: %d issues, %d documents in %.2f s", name, report.issues,
-                 report.documents, report.seconds)
+        report = self._report(previous, written.manifest, written.warnings, written.errors,
+                              started, full=True)
+        log.info("built %s: %d issues, %d documents in %.2f s (%d process%s)", name,
+                 report.issues, report.documents, report.seconds, procs,
+                 "es" if procs > 1 else "")
         return report
 
     def _update_locked(self, paths: Sequence[Path]) -> IndexReport:
@@ -507,7 +483,7 @@ class IndexStore:
                 parsed.append(result)
         # Canonical names stay archive-wide: the map is rebuilt from every file's counts,
         # and unchanged files whose names now map differently are re-indexed too.
-        mapping = build_author_map(manifest.name_counts() + _names(parsed))
+        mapping = build_author_map(manifest.name_counts() + names_of(parsed))
         apply_author_map(parsed, mapping)
         changed_files = list(parsed)
         for digest, entry in list(manifest.issues.items()):
@@ -530,15 +506,16 @@ class IndexStore:
         if unchanged:
             return self._report(old, old, [], list(manifest.errors.values()), started,
                                 full=False)
+        warnings = [f"{i.source}: {message}" for i in changed_files for message in i.warnings]
         reindexed = parsed
         built = [issue_documents(issue, issue.content_hash) for issue in reindexed]
         for issue, documents in zip(reindexed, built, strict=True):
-            manifest.issues[issue.content_hash] = _entry(documents)
+            manifest.issues[issue.content_hash] = entry_of(documents)
         name = self._new_generation_name()
         path = self.root / name
         _link_copy(current.path, path)
         ix = whoosh_index.open_dir(str(path))
-        writer = ix.writer(limitmb=_WRITER_MB)
+        writer = ix.writer(limitmb=WRITER_MB)
         try:
             for digest in removed_hashes | {issue.content_hash for issue in reindexed}:
                 writer.delete_by_term("fhash", digest)
@@ -557,17 +534,16 @@ class IndexStore:
         _write_vocabulary(path, vocabulary)
         manifest.write(path)
         self._swap(name)
-        report = self._report(old, manifest, changed_files, list(manifest.errors.values()),
+        report = self._report(old, manifest, warnings, list(manifest.errors.values()),
                               started, full=False)
         log.info("updated to %s: +%d ~%d -%d issues, %d documents reindexed in %.2f s",
                  name, len(report.added), len(report.changed), len(report.removed),
                  sum(len(b.documents) for b in built), report.seconds)
         return report
 
-    def _report(self, previous: Manifest | None, manifest: Manifest, read: list[Issue],
+    def _report(self, previous: Manifest | None, manifest: Manifest, warnings: list[str],
                 errors: list[FileError], started: float, full: bool) -> IndexReport:
         added, changed, removed = diff(previous, manifest)
-        warnings = [f"{issue.source}: {message}" for issue in read for message in issue.warnings]
         numbers = {e.summary.number for e in manifest.issues.values() if e.summary.number}
         loose = sum(1 for e in manifest.issues.values() if e.summary.number is None)
         return IndexReport(
@@ -690,37 +666,6 @@ def _link_copy(source: Path, target: Path) -> None:
             os.link(child, target / child.name)
         except OSError:
             shutil.copy2(child, target / child.name)
-
-
-def _unique_by_hash(issues: list[Issue], manifest: Manifest) -> list[Issue]:
-    """One issue per file content (identical files are indexed once)."""
-    unique: dict[str, Issue] = {}
-    for issue in issues:
-        manifest.files[issue.source] = issue.content_hash
-        unique.setdefault(issue.content_hash, issue)
-    return list(unique.values())
-
-
-def _names(issues: list[Issue]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for issue in issues:
-        for patch in issue.patches:
-            if patch.author_as_written and patch.parent is None:
-                counts[patch.author_as_written] += 1
-        if issue.author:
-            counts[issue.author] += 1
-    return counts
-
-
-def _entry(documents: IssueDocuments) -> IssueEntry:
-    return IssueEntry(
-        summary=documents.summary,
-        names=documents.names,
-        authors=documents.authors,
-        trees=documents.trees,
-        kinds=documents.kinds,
-        documents=len(documents.documents),
-    )
 
 
 def _compute_stats(searcher: Searcher, generation: _Generation) -> ArchiveStats:

@@ -162,6 +162,14 @@ def test_fields_versions_parts_rfc_lists_commits(store) -> None:
     assert section.hits and all(hit.section == "In case you missed it" for hit in section.hits)
 
 
+def test_tree_names_and_trackers_as_words(store) -> None:
+    hits = store.search("net-next sockmap").hits
+    assert hits and all(hit.tree == "net-next" for hit in hits)
+    assert {hit.tree for hit in store.search("iproute2 xdp", kind="patches").hits} == {"iproute2"}
+    tracked = store.search("list:patchwork", limit=30).hits
+    assert tracked and all("patchwork" in (hit.url or "") for hit in tracked)
+
+
 def test_prefix_search(store) -> None:
     assert "sockmap" in " ".join(titles(store.search("sockm*"))).lower()
     with pytest.raises(QueryError, match="4 characters"):

@@ -225,3 +225,28 @@ def test_a_missing_manifest_or_pointer_target_is_rebuilt(tmp_path: Path) -> None
     report = again.ensure([SEEDS])
     assert report is not None and again.search("sockmap").hits
     again.close()
+
+
+def test_a_parallel_build_matches_a_sequential_one(tmp_path: Path) -> None:
+    folder = tmp_path / "issues"
+    shutil.copytree(SEEDS, folder)
+    shutil.copy(SEEDS / SEED_FILES[12], folder / "duplicate-of-12.md")  # indexed once
+    (folder / "011.md").write_text(ISSUE_11.format(extra=""), encoding="utf-8")
+    (folder / "broken.md").write_bytes(b"\x00\xff" * 64)
+    one, two = IndexStore(tmp_path / "one"), IndexStore(tmp_path / "two")
+    first, second = one.build([folder], procs=1), two.build([folder], procs=2)
+    assert numbers(first.added) == numbers(second.added) == [1, 2, 3, 10, 11, 12]
+    assert (first.documents, first.issues) == (second.documents, second.issues)
+    assert [e.source for e in first.errors] == [e.source for e in second.errors]
+    assert sorted(first.warnings) == sorted(second.warnings)
+    for text in ("sockmap", "landlock", "author:kicinski issue:12", "sokcmap", "kind:slides"):
+        a, b = one.search(text, limit=20), two.search(text, limit=20)
+        assert [h.title for h in a.hits] == [h.title for h in b.hits], text
+        assert (a.total, a.did_you_mean) == (b.total, b.did_you_mean), text
+    assert one.stats() == two.stats()
+    assert one.authors() == two.authors()
+    # and an update on top of a parallel build works the same way
+    (folder / "011.md").unlink()
+    assert two.update([folder]).removed == [11] == one.update([folder]).removed
+    one.close()
+    two.close()
