@@ -21,6 +21,7 @@ import pickle
 import select
 import subprocess
 import sys
+import time
 import traceback
 from collections import Counter
 from collections.abc import Sequence
@@ -227,7 +228,10 @@ def _write_parallel(directory: Path, files: list[Path], errors: list[FileError],
         written = Written(manifest)
         segments = []
         for worker in workers:
-            segment, entries = _receive(worker, "indexed")
+            segment, entries, timings = _receive(worker, "indexed")
+            log.info("build worker %d: %d issues; parse %.1f s, documents %.1f s, "
+                     "Whoosh %.1f s", worker.pid, len(entries), timings["parse"],
+                     timings["documents"], timings["write"])
             if segment is not None:
                 segments.append(segment)
             for digest, entry, words, warnings in entries:
@@ -298,6 +302,7 @@ def worker_main() -> None:
 
     try:
         directory, sources = pickle.load(inbox)
+        started = time.perf_counter()
         parsed: dict[str, Issue] = {}
         report = []
         for source in sources:
@@ -314,7 +319,10 @@ def worker_main() -> None:
                 parsed[source] = result
                 report.append((source, digest, None, dict(names_of([result]))))
         send(("parsed", report))
+        parse_seconds = time.perf_counter() - started
         mapping, mine = pickle.load(inbox)
+        started = time.perf_counter()
+        analysis = 0.0
         issues = [parsed[source] for source in mine]
         apply_author_map(issues, mapping)
         ix = whoosh_index.open_dir(directory)
@@ -322,7 +330,9 @@ def worker_main() -> None:
         writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_MB // 2)
         entries = []
         for issue in issues:
+            made = time.perf_counter()
             documents = issue_documents(issue, issue.content_hash)
+            analysis += time.perf_counter() - made
             for document in documents.documents:
                 writer.add_document(**document)
             warnings = [f"{issue.source}: {message}" for message in issue.warnings]
@@ -333,7 +343,9 @@ def worker_main() -> None:
         else:
             writer._close_segment()  # noqa: SLF001
             segment = None
-        send(("indexed", segment, entries))
+        timings = {"parse": parse_seconds, "documents": analysis,
+                   "write": time.perf_counter() - started - analysis}
+        send(("indexed", segment, entries, timings))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         try:
             send(("error", traceback.format_exc()))

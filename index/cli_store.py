@@ -1,21 +1,21 @@
 """Command-line subcommands of the index store: build, update, search, stats.
 
-`add_store_commands(subparsers)` registers them on an argparse subparsers object (each
-sets `func` to its `cmd_*` function, which returns the exit status). The data
-directory comes from BOT_DATA_DIR (default `data/`), the seeds from BOT_SEEDS_DIR
-(default `seeds/`). Exit status: 0 success, 1 failure, 2 a bad query, 3 a build
-already running.
+`add_parsers(commands)` registers them on an argparse subparsers object, like
+index.cli_parse does (each sets `handler` to its `cmd_*` function, which returns the
+exit status). The data directory comes from BOT_DATA_DIR (default `data/`), the seeds
+from BOT_SEEDS_DIR (default `seeds/`), via index.config. Exit status: 0 success,
+1 failure, 2 a bad query, 3 a build already running.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from index.config import data_dir, seeds_dir
 from index.query import QUERY_HELP, SEARCH_KINDS, mark_snippet
 from index.results import BuildInProgress, Hit, IndexReport, QueryError
 from index.store import IndexStore
@@ -23,17 +23,7 @@ from index.store import IndexStore
 EXIT_OK, EXIT_FAILED, EXIT_QUERY, EXIT_BUSY = 0, 1, 2, 3
 
 
-def data_dir() -> Path:
-    """The data directory: $BOT_DATA_DIR, default `data/`."""
-    return Path(os.environ.get("BOT_DATA_DIR") or "data")
-
-
-def seeds_dir() -> Path:
-    """The seed issues: $BOT_SEEDS_DIR, default `seeds/`."""
-    return Path(os.environ.get("BOT_SEEDS_DIR") or "seeds")
-
-
-def add_store_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Register `build`, `update`, `search` and `stats` on an argparse subparsers object."""
     build = subparsers.add_parser(
         "build", help="rebuild the search index from issue files",
@@ -43,7 +33,7 @@ def add_store_commands(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--procs", type=int, default=None,
                        help="writer processes (default: 2 for large archives, else 1)")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
-    build.set_defaults(func=cmd_build)
+    build.set_defaults(handler=cmd_build, func=cmd_build)
 
     update = subparsers.add_parser(
         "update", help="re-index only the issue files that changed",
@@ -52,7 +42,7 @@ def add_store_commands(subparsers: argparse._SubParsersAction) -> None:
     update.add_argument("paths", nargs="*", type=Path,
                         help="issue files or folders (default: $BOT_SEEDS_DIR or seeds/)")
     update.add_argument("--json", action="store_true", help="print the report as JSON")
-    update.set_defaults(func=cmd_update)
+    update.set_defaults(handler=cmd_update, func=cmd_update)
 
     search = subparsers.add_parser(
         "search", help="search the index", description=QUERY_HELP,
@@ -63,11 +53,11 @@ def add_store_commands(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
     search.add_argument("--json", action="store_true",
                         help='print {"query", "total", "hits", "did_you_mean"} as JSON')
-    search.set_defaults(func=cmd_search)
+    search.set_defaults(handler=cmd_search, func=cmd_search)
 
     stats = subparsers.add_parser("stats", help="counts by kind, tree, author and issue")
     stats.add_argument("--json", action="store_true", help="print the counts as JSON")
-    stats.set_defaults(func=cmd_stats)
+    stats.set_defaults(handler=cmd_stats, func=cmd_stats)
 
 
 def _paths(args: argparse.Namespace) -> list[Path]:
@@ -197,9 +187,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m index.cli_store")
-    add_store_commands(parser.add_subparsers(dest="command", required=True))
+    add_parsers(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    return int(args.handler(args))
+
+
+add_store_commands = add_parsers  # the name the first draft of this module used
 
 
 if __name__ == "__main__":

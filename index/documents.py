@@ -325,7 +325,10 @@ class _Builder:
             # series of different people apart
             group=f"series:{fold(author or '')}|{key}",
             cover=f"{self.key}:p{head}" if head != index else None,
+            family=f"{self.key}:p{head}",
         )
+        if head == index:
+            document["head"] = document["group"]
         return _compact(document)
 
 

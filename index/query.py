@@ -76,6 +76,7 @@ TIME_LIMIT = 2.0  # seconds: the safety net for the worst query
 SNIPPET_CHARS = 200
 _FILTER_BOOST = 1e-9  # filters match, they do not rank
 _MARKED_PARTS = 3  # parts of a series whose snippets mark the matched words
+_MAX_VERSIONS = 25  # other postings of a series listed with it (the newest)
 _SUGGESTION_CACHE = 4096
 
 DEFAULT_FIELDS = ("title", "body", "author")
@@ -617,33 +618,29 @@ class _Folder:
     def hits(self, groups: dict[str, list[tuple[int, float]]]) -> list[Hit]:
         """One Hit per group, series folded under their cover."""
         reader = self.searcher.reader()
-        series, matched = self._series([key for key in groups if key.startswith("series:")])
         hits = []
         for key, members in groups.items():
             stored = [(reader.stored_fields(docnum), score) for docnum, score in members]
-            hits.append(self._group_hit(stored, series.get(key), matched))
+            if key.startswith("series:"):
+                hits.append(self._series_hit(key, stored))
+            else:
+                best, score = max(stored, key=lambda member: member[1])
+                hits.append(self._hit(best, score, self.snippet(best)))
         return hits
 
-    def _series(self, keys: list[str]) -> tuple[dict[str, list[dict[str, Any]]], set[str]]:
-        """Every posting of the shown series, and the ids of those matching the query.
-
-        Reads each series' postings directly and checks the few documents against one
-        matcher of the query (skip_to), instead of re-running the query per series.
-        """
-        if not keys:
-            return {}, set()
+    def _documents(self, field: str, text: str, newest: int | None = None
+                   ) -> dict[int, dict[str, Any]]:
+        """Stored fields of the live documents with `field:text` (the `newest` last ones)."""
         reader = self.searcher.reader()
-        by_group: dict[str, list[dict[str, Any]]] = {}
-        documents: dict[int, dict[str, Any]] = {}
-        for key in keys:
-            if not reader.doc_frequency("group", key):
-                continue
-            for docnum in reader.postings("group", key).all_ids():
-                if reader.is_deleted(docnum):
-                    continue
-                stored = reader.stored_fields(docnum)
-                documents[docnum] = stored
-                by_group.setdefault(key, []).append(stored)
+        if not reader.doc_frequency(field, text):
+            return {}
+        docnums = [d for d in reader.postings(field, text).all_ids() if not reader.is_deleted(d)]
+        if newest is not None:
+            docnums = docnums[-newest:]  # docnums grow with the archive: newest last
+        return {docnum: reader.stored_fields(docnum) for docnum in docnums}
+
+    def _matching(self, documents: dict[int, dict[str, Any]]) -> set[str]:
+        """Ids of those documents that match the query: one matcher, skip_to each."""
         matched: set[str] = set()
         matcher = self.full.matcher(self.searcher)
         for docnum in sorted(documents):
@@ -655,19 +652,24 @@ class _Folder:
                     break
             if matcher.id() == docnum:
                 matched.add(documents[docnum]["id"])
-        return by_group, matched
+        return matched
 
-    def _group_hit(self, members: list[tuple[dict[str, Any], float]],
-                   everyone: list[dict[str, Any]] | None, matched: set[str]) -> Hit:
+    def _series_hit(self, key: str, members: list[tuple[dict[str, Any], float]]) -> Hit:
+        """The best-scoring posting's cover letter with its parts and other versions.
+
+        Parts come from the `family` term (the cover's id: the cover and its parts in
+        one issue), versions from the `head` term (the series key: every issue's
+        cover or single patch), so a long-lived series costs a bounded lookup.
+        """
         best, score = max(members, key=lambda member: member[1])
-        if everyone is None:
-            return self._hit(best, score, self.snippet(best))
-        by_id = {doc["id"]: doc for doc in everyone}
-        head = by_id.get(best.get("cover") or "", best)
-        matched = matched | {doc["id"] for doc, _ in members}
+        family = self._documents("family", best.get("cover") or best["id"])
+        if not family:  # an index without family terms: show the posting alone
+            family = {-1: best}
+        head = next((doc for doc in family.values() if not doc.get("cover")), best)
+        matched = self._matching(family) | {doc["id"] for doc, _ in members}
         snippet_source = best if head["id"] not in matched else head
         result = self._hit(head, score, self.snippet(snippet_source))
-        parts = [doc for doc in everyone if doc.get("cover") == head["id"]]
+        parts = [doc for doc in family.values() if doc.get("cover") == head["id"]]
         parts.sort(key=lambda doc: (doc["id"] not in matched, as_int(doc.get("part")) or 0,
                                     doc.get("id")))
         # Highlighting costs ~0.2 ms a title: mark the first few matching parts only
@@ -675,7 +677,8 @@ class _Folder:
         result.parts = [self._hit(doc, 0.0, self.snippet(doc, fields=("title",))
                                   if doc["id"] in marked else doc.get("title", ""))
                         for doc in parts]
-        others = [doc for doc in everyone if not doc.get("cover") and doc["id"] != head["id"]]
+        others = [doc for doc in self._documents("head", key, newest=_MAX_VERSIONS).values()
+                  if doc["id"] != head["id"]]
         others.sort(key=lambda doc: (as_int(doc.get("issue")) or 0, doc["id"]))
         result.versions = [
             SeriesVersion(

@@ -29,7 +29,7 @@ whoosh_fixes.apply()  # before any index is written or read
 
 # Bump when documents or the schema change shape: an index built by another version
 # is rebuilt by `IndexStore.ensure()`.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 PATCH_KINDS = ("patch", "llvm-commit", "report")
 TOPIC_KINDS = ("talk", "slides", "video", "article", "project", "note")
@@ -236,7 +236,11 @@ def build_schema() -> Schema:
         id=STORED(),
         fhash=ID(),  # content hash of the issue file: update deletes by it
         seq=COLUMN(columns.NumericColumn("Q")),  # listing order (newest issue first)
-        group=ID(stored=True, sortable=True),  # collapse key: a series, or the doc itself
+        # hits are grouped by `group` (read from its column): a series across issues,
+        # an issue with its highlights, or the document alone
+        group=StoredColumn(),
+        head=ID(),  # the series key, on each issue's cover (or single patch): versions
+        family=ID(),  # the cover's id, on the cover and its parts: one posting's parts
         series=STORED(),  # normalised cover subject
         cover=STORED(),  # id of the entry a part is nested under
         # filters
