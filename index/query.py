@@ -10,16 +10,19 @@ message meant for them.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from whoosh import highlight, query
 from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.qparser import (
     FieldsPlugin,
     GroupPlugin,
@@ -29,8 +32,8 @@ from whoosh.qparser import (
     QueryParser,
     WildcardPlugin,
 )
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet
 from whoosh.spelling import ListCorrector
 
 from index.analysis import MODE_QUERY, MODE_WHOLE, STOP, fold, is_identifier
@@ -213,11 +216,32 @@ def _balance_parentheses(pieces: list[str]) -> str:
 # ------------------------------------------------------------------------------ parse
 
 
-class BoundedPrefix(query.Prefix):
+class _ListMatching:
+    """Mixin for multi-term queries: match through one constant-score id list.
+
+    One sorted list of the matching documents instead of a union of a matcher per
+    expanded term: Whoosh's top collector re-balances such unions over and over, which
+    was most of a prefix or date-range query's time at 10k documents.
+    """
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001 - Whoosh's signature
+        reader = searcher.reader()
+        deleted = reader.has_deletions()
+        docnums: set[int] = set()
+        for btext in self._btexts(reader):
+            for docnum in reader.postings(self.fieldname, btext).all_ids():
+                if not (deleted and reader.is_deleted(docnum)):
+                    docnums.add(docnum)
+        if not docnums:
+            return NullMatcher()
+        return ListMatcher(sorted(docnums), all_weights=self.boost)
+
+
+class BoundedPrefix(_ListMatching, query.Prefix):
     """A prefix query that expands to at most MAX_PREFIX_TERMS terms.
 
     Short prefixes are refused earlier; the bound keeps a common 4-letter prefix from
-    turning into thousands of term matchers at 100k documents.
+    turning into thousands of terms at 100k documents.
     """
 
     def _btexts(self, ixreader):  # noqa: ANN001 - Whoosh's signature
@@ -232,6 +256,10 @@ class BoundedPrefix(query.Prefix):
                 terms.append(btext)
             cached = self._expansion = (ixreader, terms)
         return iter(cached[1])
+
+
+class ListRange(_ListMatching, query.TermRange):
+    """A term range (dates) matched through one id list."""
 
 
 class ArchiveParser(QueryParser):
@@ -318,6 +346,9 @@ class _Rewriter:
             return q
         if isinstance(q, query.Prefix) and not isinstance(q, BoundedPrefix):
             return BoundedPrefix(q.fieldname, q.text, boost=q.boost)
+        if type(q) is query.TermRange:
+            return ListRange(q.fieldname, q.start, q.end, q.startexcl, q.endexcl,
+                             boost=q.boost)
         if q.is_leaf():
             return q
         # The parser expands a free word into an OR over the default fields
@@ -395,11 +426,13 @@ class Lexicon:
 
 
 def filter_query(kind: str = "all", author: str | None = None, tree: str | None = None,
-                 issue: int | None = None) -> query.Query | None:
+                 issue: int | None = None, *, exact_author: bool = False
+                 ) -> query.Query | None:
     """The filter for search()'s keyword arguments (None: no filter).
 
-    Its terms have a negligible boost, so a filter never changes the ranking (rarer
-    kinds would otherwise score higher). Not boost 0: Whoosh drops a union of
+    `exact_author` says `author` is a whole name the index knows (then its exact term
+    alone is the filter). Its terms have a negligible boost, so a filter never changes
+    the ranking (rarer kinds would otherwise score higher). Not boost 0: Whoosh drops a union of
     zero-quality matchers. Not ConstantScoreQuery: that materialises every matching
     document id, ~40 ms for `kind=patches` at 10k documents. Raises QueryError for an
     unknown `kind`.
@@ -416,7 +449,7 @@ def filter_query(kind: str = "all", author: str | None = None, tree: str | None 
         words = [query.Term("author", word, boost=_FILTER_BOOST)
                  for word in re.findall(r"\w+", name)]
         options: list[query.Query] = [query.Term("author_id", name, boost=_FILTER_BOOST)]
-        if words:
+        if words and not exact_author:
             options.append(query.And(words))
         clauses.append(_any(options))
     if tree:
@@ -484,7 +517,11 @@ def run_search(searcher: Searcher, text: str, *, kind: str = "all", author: str 
     """
     limit = max(1, min(int(limit), 100))
     raw = text if isinstance(text, str) else ""
-    filters = filter_query(kind, author, tree, issue)
+    if author and searcher.reader().doc_frequency("author_id", fold(author)):
+        exact_author = True  # a whole known name: one exact term, no word matching
+    else:
+        exact_author = False
+    filters = filter_query(kind, author, tree, issue, exact_author=exact_author)
     if not raw.strip() and filters is not None:
         main: query.Query | None = None
     else:
@@ -503,15 +540,19 @@ def run_search(searcher: Searcher, text: str, *, kind: str = "all", author: str 
     ranked = query.AndMaybe(full, boost) if boost is not None else full
 
     folder = _Folder(searcher, main, full, listing)
-    wanted = limit * 3
+    # A listing visits every match anyway: keep enough of them for the page at once
+    wanted = limit * 24 if listing else limit * 3
     while True:
-        results = _collect(searcher, ranked, wanted, listing, time_limit)
-        groups = folder.groups(results, limit)
+        if listing:
+            page = _list(searcher, full, wanted, time_limit)
+        else:
+            page = _rank(searcher, ranked, wanted, time_limit)
+        groups = folder.groups(page.items, limit)
         # Parts of big series can crowd a page of documents into few hits: look deeper
-        if len(groups) >= limit or results.scored_length() < wanted or wanted >= limit * 24:
+        if len(groups) >= limit or not page.full or wanted >= limit * 24:
             break
         wanted *= 4
-    total = _total(results, wanted)
+    total = page.total
     hits = folder.hits(groups)
     lexicon = lexicon or Lexicon()
     suggestion = None
@@ -521,39 +562,66 @@ def run_search(searcher: Searcher, text: str, *, kind: str = "all", author: str 
     return SearchResult(query=raw, total=total, hits=hits, did_you_mean=suggestion)
 
 
-def _total(results, wanted: int) -> int:  # noqa: ANN001 - whoosh Results
-    """Matching documents: exact when the page was not full, else Whoosh's estimate.
+@dataclass
+class _Page:
+    """The top documents of a query: (docnum, score), best first."""
 
-    (`len(results)` on a full page re-runs the query, doubling its cost.)
+    items: list[tuple[int, float]]
+    total: int  # matching documents (estimated for a full page of a ranked query)
+    full: bool  # there may be more than `items`
+
+
+def _rank(searcher: Searcher, q: query.Query, wanted: int, time_limit: float) -> _Page:
+    """The `wanted` best-scoring documents, within the time limit.
+
+    Whoosh's TopCollector, whose block-quality skipping is what makes broad queries
+    affordable; series are folded afterwards, in Python (a collapsing collector would
+    have to score every match).
     """
-    if results.has_exact_length():
-        return len(results)
-    shown = results.scored_length()
-    if shown < wanted:
-        return shown
-    return max(shown, results.estimated_length())
-
-
-def _collect(searcher: Searcher, q: query.Query, wanted: int, listing: bool,
-             time_limit: float):  # -> whoosh.searching.Results
-    """The top `wanted` documents, within the time limit.
-
-    Ranked queries use Whoosh's TopCollector, whose block-quality skipping is what
-    makes broad queries affordable; series are folded afterwards, in Python (a
-    collapsing collector would have to score every match). Listings are sorted by
-    archive order (the `seq` column).
-    """
-    if listing:
-        collector = searcher.collector(limit=wanted, sortedby=FieldFacet("seq"))
-    else:
-        collector = searcher.collector(limit=wanted)
-    timed = _DeadlineCollector(collector, time_limit)
+    timed = _DeadlineCollector(searcher.collector(limit=wanted), time_limit)
     try:
         searcher.search_with_collector(q, timed)
     except TimeLimit:
         log.warning("query %s hit the %.1f s time limit; showing partial results", q,
                     time_limit)
-    return timed.results()
+    results = timed.results()
+    shown = results.scored_length()
+    items = [(results.docnum(i), float(results.score(i) or 0.0)) for i in range(shown)]
+    if results.has_exact_length():
+        total = len(results)
+    elif shown < wanted:
+        total = shown
+    else:  # len(results) on a full page would re-run the query, doubling its cost
+        total = max(shown, results.estimated_length())
+    return _Page(items, total, shown >= wanted)
+
+
+def _list(searcher: Searcher, q: query.Query, wanted: int, time_limit: float) -> _Page:
+    """The first `wanted` matching documents in archive order (the `seq` column).
+
+    Walks one matcher with next(), which leapfrogs through intersections; Whoosh's
+    sorting collector would instead materialise every id of each filter (all
+    patches, for `kind=patches`) as a set.
+    """
+    seq = searcher.reader().column_reader("seq")
+    matcher = q.matcher(searcher)
+    deadline = time.monotonic() + time_limit
+    heap: list[tuple[int, int]] = []  # (-seq, docnum): the `wanted` smallest seqs
+    total = 0
+    while matcher.is_active():
+        docnum = matcher.id()
+        total += 1
+        key = (-seq[docnum], docnum)
+        if len(heap) < wanted:
+            heapq.heappush(heap, key)
+        elif key > heap[0]:
+            heapq.heapreplace(heap, key)
+        if total % 256 == 0 and time.monotonic() > deadline:
+            log.warning("listing %s hit the %.1f s time limit", q, time_limit)
+            break
+        matcher.next()
+    items = [(docnum, 0.0) for _, docnum in sorted(heap, reverse=True)]
+    return _Page(items, total, total > wanted)
 
 
 # --------------------------------------------------------------------- hits and series
@@ -599,30 +667,39 @@ class _Folder:
         self.formatter = _MarkFormatter()
         self.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 
-    def groups(self, results, limit: int) -> dict[str, list[tuple[int, float]]]:  # noqa: ANN001
-        """The first `limit` groups of the results: group key -> [(docnum, score)].
+    def groups(self, items: list[tuple[int, float]], limit: int
+               ) -> dict[str, list[tuple[int, float]]]:
+        """The first `limit` groups of a page: group key -> [(docnum, score)].
 
         Keys come from the `group` column, so no stored fields are read here.
         """
         keys = self.searcher.reader().column_reader("group", translate=True)
         groups: dict[str, list[tuple[int, float]]] = {}
-        for index in range(results.scored_length()):
-            docnum = results.docnum(index)
+        for docnum, score in items:
             key = keys[docnum]
             if key not in groups and len(groups) >= limit:
                 continue
-            score = 0.0 if self.listing else float(results.score(index) or 0.0)
-            groups.setdefault(key, []).append((docnum, score))
+            groups.setdefault(key, []).append((docnum, 0.0 if self.listing else score))
         return groups
 
     def hits(self, groups: dict[str, list[tuple[int, float]]]) -> list[Hit]:
         """One Hit per group, series folded under their cover."""
         reader = self.searcher.reader()
-        hits = []
-        for key, members in groups.items():
-            stored = [(reader.stored_fields(docnum), score) for docnum, score in members]
+        members = {key: [(reader.stored_fields(docnum), score) for docnum, score in docs]
+                   for key, docs in groups.items()}
+        # The cover and parts of each shown series, and which of them match: one
+        # matcher for the whole page (building a matcher costs as much as using it)
+        families: dict[str, dict[int, dict[str, Any]]] = {}
+        for key, stored in members.items():
             if key.startswith("series:"):
-                hits.append(self._series_hit(key, stored))
+                best = max(stored, key=lambda member: member[1])[0]
+                families[key] = self._documents("family", best.get("cover") or best["id"])
+        matched = self._matching({d: doc for family in families.values()
+                                  for d, doc in family.items()})
+        hits = []
+        for key, stored in members.items():
+            if key in families:
+                hits.append(self._series_hit(key, stored, families[key], matched))
             else:
                 best, score = max(stored, key=lambda member: member[1])
                 hits.append(self._hit(best, score, self.snippet(best)))
@@ -632,9 +709,12 @@ class _Folder:
                    ) -> dict[int, dict[str, Any]]:
         """Stored fields of the live documents with `field:text` (the `newest` last ones)."""
         reader = self.searcher.reader()
-        if not reader.doc_frequency(field, text):
+        try:
+            postings = reader.postings(field, text)
+        except TermNotFound:
             return {}
-        docnums = [d for d in reader.postings(field, text).all_ids() if not reader.is_deleted(d)]
+        deleted = reader.has_deletions()
+        docnums = [d for d in postings.all_ids() if not (deleted and reader.is_deleted(d))]
         if newest is not None:
             docnums = docnums[-newest:]  # docnums grow with the archive: newest last
         return {docnum: reader.stored_fields(docnum) for docnum in docnums}
@@ -642,6 +722,8 @@ class _Folder:
     def _matching(self, documents: dict[int, dict[str, Any]]) -> set[str]:
         """Ids of those documents that match the query: one matcher, skip_to each."""
         matched: set[str] = set()
+        if not documents:
+            return matched
         matcher = self.full.matcher(self.searcher)
         for docnum in sorted(documents):
             if not matcher.is_active():
@@ -654,7 +736,8 @@ class _Folder:
                 matched.add(documents[docnum]["id"])
         return matched
 
-    def _series_hit(self, key: str, members: list[tuple[dict[str, Any], float]]) -> Hit:
+    def _series_hit(self, key: str, members: list[tuple[dict[str, Any], float]],
+                    family: dict[int, dict[str, Any]], matched: set[str]) -> Hit:
         """The best-scoring posting's cover letter with its parts and other versions.
 
         Parts come from the `family` term (the cover's id: the cover and its parts in
@@ -662,11 +745,10 @@ class _Folder:
         cover or single patch), so a long-lived series costs a bounded lookup.
         """
         best, score = max(members, key=lambda member: member[1])
-        family = self._documents("family", best.get("cover") or best["id"])
-        if not family:  # an index without family terms: show the posting alone
+        if not family:  # cannot happen with this schema; show the posting alone
             family = {-1: best}
         head = next((doc for doc in family.values() if not doc.get("cover")), best)
-        matched = self._matching(family) | {doc["id"] for doc, _ in members}
+        matched = matched | {doc["id"] for doc, _ in members}
         snippet_source = best if head["id"] not in matched else head
         result = self._hit(head, score, self.snippet(snippet_source))
         parts = [doc for doc in family.values() if doc.get("cover") == head["id"]]
@@ -805,11 +887,13 @@ def _known(searcher: Searcher, word: str) -> bool:
 def _suggest(searcher: Searcher, word: str, lexicon: Lexicon, only_names: bool) -> str | None:
     """The closest known word (title vocabulary or author names), or None (cached)."""
     key = (word, only_names)
-    if key not in lexicon.suggestions:
-        if len(lexicon.suggestions) > _SUGGESTION_CACHE:
-            lexicon.suggestions.clear()
-        lexicon.suggestions[key] = _closest(searcher, word, lexicon, only_names)
-    return lexicon.suggestions[key]
+    cache = lexicon.suggestions  # shared by threads: read once, never index twice
+    if key in cache:
+        return cache.get(key)
+    if len(cache) > _SUGGESTION_CACHE:
+        cache.clear()
+    suggestion = cache[key] = _closest(searcher, word, lexicon, only_names)
+    return suggestion
 
 
 def _closest(searcher: Searcher, word: str, lexicon: Lexicon, only_names: bool) -> str | None:

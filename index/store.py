@@ -115,6 +115,7 @@ class IndexStore:
         self._local = threading.local()
         self._searchers: weakref.WeakSet[Searcher] = weakref.WeakSet()
         self._closed = False
+        self._reported: tuple[int, int] | None = None  # pointer last logged as unusable
 
     # ---------------------------------------------------------------- reading state
 
@@ -188,7 +189,7 @@ class IndexStore:
         try:
             generation = self._current()
         except Exception as error:  # noqa: BLE001 - reported to the user, logged here
-            log.error("index at %s cannot be opened: %s", self.root, error)
+            self._log_unusable(error)
             raise IndexUnavailable("The index is unavailable right now; try again soon.") from error
         if generation is None:
             raise IndexUnavailable("The index is not built yet; try again in a minute.")
@@ -253,8 +254,20 @@ class IndexStore:
         try:
             return self._current()
         except Exception as error:  # noqa: BLE001 - no usable index: nothing to list
-            log.error("index at %s cannot be opened: %s", self.root, error)
+            self._log_unusable(error)
             return None
+
+    def _log_unusable(self, error: BaseException) -> None:
+        """Log an unopenable index once per CURRENT pointer, not once per search."""
+        try:
+            info = os.stat(self.root / _CURRENT)
+            stamp: tuple[int, int] | None = (info.st_ino, info.st_mtime_ns)
+        except OSError:
+            stamp = None
+        if stamp != self._reported:
+            self._reported = stamp
+            log.error("index at %s cannot be opened (%s); IndexStore.ensure() rebuilds it",
+                      self.root, error)
 
     def issue(self, number: int | None = None) -> IssueSummary | None:
         """The summary of issue `number`; with None, the latest published issue.
