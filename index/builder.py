@@ -37,6 +37,7 @@ from index.manifest import IssueEntry, Manifest
 from index.model import FileError, Issue
 from index.parse import (
     apply_author_map,
+    author_counts,
     build_author_map,
     content_hash,
     issue_files,
@@ -81,15 +82,8 @@ def auto_procs(paths: Sequence[Path]) -> int:
 
 
 def names_of(issues: Sequence[Issue]) -> Counter[str]:
-    """Author names as written, counted the way index.parse.author_counts does."""
-    counts: Counter[str] = Counter()
-    for issue in issues:
-        for patch in issue.patches:
-            if patch.author_as_written and patch.parent is None:
-                counts[patch.author_as_written] += 1
-        if issue.author:
-            counts[issue.author] += 1
-    return counts
+    """Author names as written, counted by the parser's own rule (the author map's input)."""
+    return Counter(author_counts(issues))
 
 
 def entry_of(documents: IssueDocuments) -> IssueEntry:

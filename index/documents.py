@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from index.analysis import WORD_PATTERN, fold, is_identifier
 from index.model import Issue, Patch, Section
+from index.parse import author_counts
 from index.results import IssueSummary
 
 # Section heading -> item kind; the deepest matching heading wins, the rest are articles.
@@ -185,13 +186,7 @@ def issue_documents(issue: Issue, content_hash: str) -> IssueDocuments:
     """
     builder = _Builder(issue, content_hash)
     documents = list(builder.documents())
-    names = Counter(
-        patch.author_as_written
-        for patch in issue.patches
-        if patch.author_as_written and patch.parent is None
-    )
-    if issue.author:
-        names[issue.author] += 1
+    names = author_counts([issue])  # the parser's rule, so update maps names like build
     return IssueDocuments(
         summary=summarize(issue),
         documents=documents,
