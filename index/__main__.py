@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from index import cli_parse
+from index import cli_parse, cli_store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     commands = parser.add_subparsers(dest="command", required=True)
     cli_parse.add_parsers(commands)
+    cli_store.add_parsers(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

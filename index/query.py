@@ -124,6 +124,8 @@ _FIELD = re.compile(r"(?<![\w\"])([^\W\d]\w*):(\s*)", re.UNICODE)
 _PHRASE_SPLIT = re.compile(r'("[^"]*")')
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
 _OPERATOR_WORDS = frozenset(word.lower() for word in _OPERATORS)
+# A bare word: not part of a field (`author:will`), an identifier or a prefix (`will*`)
+_BARE_WORD = re.compile(r"(?<![\w:./\-])(\w+)(?![\w:*./\-])")
 _SEPARATORS = re.compile(r"\x03([_./\-+>:]{1,2})\x02")
 _MARK = re.compile(r"([\x02\x03])")
 
@@ -159,9 +161,29 @@ def sanitize(text: str) -> str:
         pieces[index] = _FIELD.sub(_field_name, pieces[index])
         _check_wildcards(pieces[index])
     text = " ".join("".join(pieces).split())
+    text = _drop_stop_words(text)
     if not re.search(r"\w", text):
         raise QueryError("Type some words to search for.")
     return text
+
+
+def _drop_stop_words(text: str) -> str:
+    """Bare stop words ("the verifier", "sockmap and redirect") dropped outside quotes.
+
+    Titles and bodies never index them, and the author field, which keeps every word
+    of a name, would otherwise turn "and" into a required author word that matches
+    nothing. Upper-case AND/OR/NOT stay operators; a query of stop words alone is
+    left as it is (run_search tells the user those words are too common).
+    """
+    pieces = _PHRASE_SPLIT.split(text)
+    for index in range(0, len(pieces), 2):
+        pieces[index] = _BARE_WORD.sub(
+            lambda m: " " if m.group(1).lower() in STOP and m.group(1) not in _OPERATORS
+            else m.group(1),
+            pieces[index],
+        )
+    dropped = " ".join("".join(pieces).split())
+    return dropped if re.search(r"\w", dropped) else text
 
 
 def _field_name(match: re.Match[str]) -> str:

@@ -274,3 +274,20 @@ def test_authors_trees_and_stats(store) -> None:
     assert dict(stats.by_tree)["net-next"] > dict(stats.by_tree)["net"]
     assert stats.by_author[0][0] == "Jakub Kicinski"
     assert dict(stats.patches_per_issue)[12] == 169
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_title"),
+    [
+        ("sockmap and redirect", "BPF: sockmap and sk redirect support"),
+        ("nfp bpf ABIv2 and multi port", "nfp: bpf ABIv2 and multi port"),
+        ("the landlock sandbox", "Landlock LSM: Toward unprivileged sandboxing"),
+    ],
+)
+def test_plain_english_stop_words_do_not_empty_the_results(store, text, expected_title):
+    assert expected_title in titles(store.search(text, limit=10))
+
+
+def test_a_stop_word_inside_quotes_or_a_field_is_kept(store) -> None:
+    assert store.search('"map in map"').hits
+    assert any(hit.author == "William Tu" for hit in store.search("author:will").hits)
