@@ -223,12 +223,14 @@ def _check_front_matter(issue: Issue, front: FrontMatter, body: str, statement: 
             f"front matter author {front_author!r} contradicts the body "
             f"('written by {body_author}'); using {body_author!r}"
         )
-    body_words = set(_words(plain_text(body)))
+    body_words: set[str] | None = None  # only computed when there is a summary to check
     summary = ""
     for key in ("ogSummary", "description", "summary", "excerpt"):
         value = front.text(key)
         if not value:
             continue
+        if body_words is None:
+            body_words = set(_words(plain_text(body)))
         words = _words(value)
         shared = sum(1 for word in words if word in body_words)
         if len(words) >= 5 and shared < 0.4 * len(words):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from index.parse.text import strip_control
 
 MAX_ISSUE_BYTES = 4 * 1024 * 1024
+# Control characters other than tab and newline, and the replacement character that a
+# failed decode leaves: many of them mean a binary file.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe", "utf-16-le"),
@@ -60,8 +64,8 @@ def decode(data: bytes) -> DecodedText:
         if "\r\n" in text:
             warnings.append("CRLF line endings (normalised)")
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    printable = sum(1 for char in text[:4096] if char.isprintable() or char in "\n\t")
-    if printable < 0.85 * min(len(text), 4096):
+    head = text[:4096]
+    if len(_UNPRINTABLE.findall(head)) > 0.15 * len(head):
         raise UnreadableFile("binary file (mostly unprintable bytes), not a newsletter issue")
     cleaned = strip_control(text)
     if cleaned != text:
