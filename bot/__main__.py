@@ -74,12 +74,17 @@ def main(argv: list[str] | None = None) -> int:
             return 130
     import discord
 
+    from bot.state import StateError
+
     try:
         asyncio.run(run_bot(config))
     except KeyboardInterrupt:
         log.info("interrupted; bye")
     except discord.LoginFailure:
         log.error("Discord rejected DISCORD_TOKEN; check the bot's token")
+        return 1
+    except StateError as error:  # it names the file and what is wrong with it
+        log.error("%s", error)
         return 1
     return 0
 

@@ -1,7 +1,9 @@
 """New issues, found and delivered: the watcher's logic, shared by Discord and the console.
 
 `check_archive` brings the index up to date with the seeds folder and records which
-published issues are new (queuing one announcement per active subscription, durably).
+published issues are new (queuing one announcement per active subscription, durably);
+`rebuild_archive` does the same after a full rebuild (the admin's reindex), leaving a
+mark in the state while it runs so that a restart finishes an interrupted one.
 `deliver_due` then posts every announcement that is due through a `send` callable
 supplied by the caller (a Discord channel, or the console's output), classifying what
 went wrong: a channel that is gone or forbidden is disabled with its reason and never
@@ -14,19 +16,22 @@ Everything here that touches the index or SQLite blocks: async callers wrap it i
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.state import Announcement, State
-from index import BuildInProgress, IndexReport, IndexStore, IssueSummary
+from bot.index_api import BuildInProgress, IndexReport, IndexStore, IssueSummary
+from bot.state import REINDEX_STARTED, Announcement, State
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 15.0
 MAX_RETRY_SECONDS = 1800.0
+# With the delays above, about a day of trying before an announcement is given up.
+MAX_ATTEMPTS = 60
 
 
 class ChannelGone(Exception):
@@ -50,9 +55,12 @@ class CheckResult:
 
 @dataclass
 class DeliveryReport:
+    """What one round of delivery did, per (issue, channel)."""
+
     sent: list[tuple[int, int]] = field(default_factory=list)  # (issue, channel)
     disabled: list[tuple[int, str]] = field(default_factory=list)  # (channel, reason)
     retrying: list[tuple[int, int, str]] = field(default_factory=list)
+    dropped: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 def published_issues(store: IndexStore) -> list[tuple[int, str]]:
@@ -69,7 +77,12 @@ def record_new_issues(store: IndexStore, state: State) -> list[int]:
 
     The comparison is against the state database rather than an update report, so an
     issue whose report was lost (a crash right after the index swap) is still found.
+    Nothing is recorded while no index is served: a baseline taken from an empty or
+    unreadable index would make the whole archive "new" later.
     """
+    if not store.exists():
+        log.warning("no index is served; not looking for new issues this time")
+        return []
     return state.record_issues(published_issues(store))
 
 
@@ -87,9 +100,33 @@ def check_archive(store: IndexStore, state: State, seeds: Sequence[Path]) -> Che
     return CheckResult(report, record_new_issues(store, state))
 
 
-def retry_delay(attempts: int) -> float:
-    """Seconds before the next attempt, doubling from FIRST_RETRY_SECONDS up to a cap."""
-    return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+def rebuild_archive(store: IndexStore, state: State, seeds: Sequence[Path]) -> CheckResult:
+    """Rebuild the whole index from the seeds (searches keep using the old one until the
+    atomic swap), then record the issues new to the bot.
+
+    The state carries a mark from the start of the rebuild until the new issues are
+    recorded, so `reindex_interrupted` tells a restarted bot to run it again. Raises
+    BuildInProgress (and leaves no mark) when another writer holds the index lock.
+    """
+    state.set_meta(REINDEX_STARTED, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    try:
+        report = store.build(seeds)
+    except BuildInProgress:
+        state.set_meta(REINDEX_STARTED, None)  # someone else's build: nothing of ours to redo
+        raise
+    new_issues = record_new_issues(store, state)
+    state.set_meta(REINDEX_STARTED, None)
+    return CheckResult(report, new_issues)
+
+
+def reindex_interrupted(state: State) -> str | None:
+    """When an unfinished rebuild started (ISO time), or None if none was interrupted."""
+    return state.meta(REINDEX_STARTED)
+
+
+def retry_delay(attempts: int, first: float = FIRST_RETRY_SECONDS) -> float:
+    """Seconds before the next attempt, doubling from `first` up to MAX_RETRY_SECONDS."""
+    return min(first * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
 
 
 async def deliver_due(
@@ -98,28 +135,33 @@ async def deliver_due(
     send: Send,
     *,
     run: Callable[..., Awaitable[object]] | None = None,
+    accept: Callable[[int], bool] | None = None,
+    first_retry: float = FIRST_RETRY_SECONDS,
 ) -> DeliveryReport:
     """Post every announcement that is due; one failing channel never stops the others.
 
-    `run(func, *args)` runs blocking calls (default: `asyncio.to_thread`).
+    `run(func, *args)` runs blocking calls (default: `asyncio.to_thread`); `accept(channel
+    id)` says which channels this caller delivers to (Discord's or the console's: each
+    front end leaves the other's rows alone); `first_retry` is the first backoff delay.
     """
     call = run or asyncio.to_thread
     report = DeliveryReport()
     due: list[Announcement] = await call(state.due_announcements)  # type: ignore[assignment]
+    if accept is not None:
+        due = [announcement for announcement in due if accept(announcement.channel_id)]
     summaries: dict[int, IssueSummary | None] = {}
+    gone_channels: set[int] = set()
     for announcement in due:
         number = announcement.issue_number
+        if announcement.channel_id in gone_channels:
+            continue  # disabled a moment ago; `disable` dropped its pending rows
         if number not in summaries:
             summaries[number] = await call(store.issue, number)  # type: ignore[assignment]
         summary = summaries[number]
         if summary is None:
-            # The issue left the archive before it could be announced.
-            await call(
-                state.drop_announcement,
-                number,
-                announcement.channel_id,
-                "the issue is no longer in the archive",
-            )
+            reason = "the issue is no longer in the archive"
+            await call(state.drop_announcement, number, announcement.channel_id, reason)
+            report.dropped.append((number, announcement.channel_id, reason))
             continue
         try:
             message_id = await send(announcement, summary)
@@ -127,12 +169,20 @@ async def deliver_due(
             reason = str(gone)
             log.warning("channel %s disabled: %s", announcement.channel_id, reason)
             await call(state.disable, announcement.channel_id, reason)
+            gone_channels.add(announcement.channel_id)
             report.disabled.append((announcement.channel_id, reason))
         except TryLater as later:
             attempts = announcement.attempts + 1
-            delay = retry_delay(attempts)
+            if attempts >= MAX_ATTEMPTS:
+                reason = f"gave up after {attempts} attempts: {later}"
+                log.error("announcing issue %s in channel %s: %s",
+                          number, announcement.channel_id, reason)
+                await call(state.drop_announcement, number, announcement.channel_id, reason)
+                report.dropped.append((number, announcement.channel_id, reason))
+                continue
+            delay = retry_delay(attempts, first_retry)
             log.warning(
-                "announcing issue %s in channel %s failed (%s); retrying in %.0f s",
+                "announcing issue %s in channel %s failed (%s); retrying in %.3g s",
                 number, announcement.channel_id, later, delay,
             )
             await call(state.mark_retry, number, announcement.channel_id, str(later), delay)

@@ -45,6 +45,13 @@ COMMANDS: list[tuple[str, str]] = [
     ("/topics query", "Talks, slides, videos, articles and projects."),
     ("/issue [number]", "One issue at a glance (default: the latest)."),
     ("/stats", "The archive at a glance, with a chart of patches per issue."),
+    ("/subscribe [channel] [role]",
+     "Post each new issue in a channel, optionally pinging a role (Manage Channels)."),
+    ("/unsubscribe [channel]", "Stop posting new issues in a channel (Manage Channels)."),
+    ("/subscriptions", "The channels that get new issues, and their state."),
+    ("/announce issue channel", "Post one issue in one channel now (Manage Server or owner)."),
+    ("/reindex", "Rebuild the index from the archive, then announce what is new "
+     "(Manage Server or owner)."),
     ("/help", "This help."),
     ("@mention words", "Mention the bot with some words to search everything."),
 ]

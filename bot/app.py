@@ -1,5 +1,6 @@
-"""The Bot subclass: `setup_hook` opens the shared state (the index), loads the cogs and
-syncs the slash commands; `on_error` is the central handler for events.
+"""The Bot subclass: `setup_hook` opens the shared state (the index, the SQLite state),
+loads the cogs, syncs the slash commands and starts watching for new issues; `on_error`
+is the central handler for events.
 """
 
 from __future__ import annotations
@@ -9,24 +10,30 @@ import hashlib
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot import answers
+from bot.announcer import record_new_issues
 from bot.config import Config, apply_discord_endpoints
 from bot.errors import BotCommandTree, report_message_error
 from bot.index_api import IndexStore
 from bot.paginator import PAGE_TIMEOUT
+from bot.render import to_discord
 from bot.replies import Reply, ResultPages
 from bot.respond import DEFER_AFTER, answer_interaction, answer_message
+from bot.state import State
+from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
 
-# One extension per feature; the next ones (subscriptions, admin) are added here.
-COGS: tuple[str, ...] = ("bot.cogs.search", "bot.cogs.issues")
+# One extension per feature.
+COGS: tuple[str, ...] = (
+    "bot.cogs.search", "bot.cogs.issues", "bot.cogs.subscriptions", "bot.cogs.admin"
+)
 
 COMMAND_HASH_FILE = "commands.sha256"
 GUILD_READY_TIMEOUT = 0.5
@@ -53,11 +60,26 @@ def open_store(config: Config) -> IndexStore:
     return store
 
 
+def open_state(config: Config, store: IndexStore) -> State:
+    """Open the SQLite state in the data directory and bring it up to date with the index.
+
+    The first look ever records a baseline (nothing that exists now is announced);
+    announcements that a restart interrupted are made due at once. Blocking.
+    """
+    state = State.open_in(config.data_dir)
+    record_new_issues(store, state)
+    pending = state.retry_pending_now()
+    if pending:
+        log.info("%d announcements were pending; delivering them on the first tick", pending)
+    return state
+
+
 class BpfBot(commands.Bot):
     """The BPF Updates bot: slash commands in cogs, mention-asks, no prefix commands.
 
     `store` may be passed in (tests, or a process that already opened the index); otherwise
-    `setup_hook` opens it. The bot never pings anyone: `AllowedMentions.none()`.
+    `setup_hook` opens it. The bot never pings anyone (`AllowedMentions.none()`) except
+    the role a subscription asked for, in its announcements.
     """
 
     def __init__(
@@ -85,6 +107,8 @@ class BpfBot(commands.Bot):
         self.config = config
         self._store = store
         self._owns_store = store is None
+        self._state: State | None = None
+        self._watcher: Watcher | None = None
         self.sync_commands_on_start = sync_commands
         self.defer_after = defer_after
         self.page_timeout = page_timeout
@@ -97,21 +121,39 @@ class BpfBot(commands.Bot):
             raise RuntimeError("the index is not open yet")
         return self._store
 
+    @property
+    def state(self) -> State:
+        """The SQLite state; raises RuntimeError before `setup_hook` has opened it."""
+        if self._state is None:
+            raise RuntimeError("the state is not open yet")
+        return self._state
+
+    @property
+    def watcher(self) -> Watcher:
+        """The new-issue machinery (polling, delivery, reindex); set up by `setup_hook`."""
+        if self._watcher is None:
+            raise RuntimeError("the watcher is not set up yet")
+        return self._watcher
+
     async def setup_hook(self) -> None:
-        """Open shared state, load every cog in `COGS`, sync the slash commands."""
+        """Open shared state, load every cog in `COGS`, sync the slash commands, start
+        watching for new issues."""
         await self.open_shared_state()
         for extension in COGS:
             await self.load_extension(extension)
         if self.sync_commands_on_start:
             await self.sync_application_commands()
+        self.watcher.start()
 
     async def open_shared_state(self) -> None:
-        """Open the index (building it when missing) off the event loop.
-
-        The next features' state (SQLite subscriptions) is opened here too.
-        """
+        """Open the index (building it when missing), then the SQLite state, off the event
+        loop. A state file that cannot be read is moved aside with an error naming it; one
+        written by a newer bot raises `StateError`."""
         if self._store is None:
             self._store = await asyncio.to_thread(open_store, self.config)
+        if self._state is None:
+            self._state = await asyncio.to_thread(open_state, self.config, self._store)
+        self._watcher = Watcher(self)
 
     def command_payload(self) -> list[dict[str, Any]]:
         """The global slash commands as Discord receives them, in a stable order."""
@@ -170,6 +212,18 @@ class BpfBot(commands.Bot):
             message, reply, page_timeout=self.page_timeout, fetch_more=self.fetch_more
         )
 
+    async def answer_deferred(
+        self, interaction: discord.Interaction, work: Callable[[], Awaitable[Reply]]
+    ) -> None:
+        """For work that awaits Discord or a long rebuild: defer privately at once, then
+        put `work`'s reply in place of the "thinking..." message."""
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        reply = await work()
+        message = to_discord(reply)
+        await interaction.followup.send(
+            content=message.content, embeds=message.embeds, ephemeral=True
+        )
+
     def fetch_more(self, results: ResultPages) -> ResultPages:
         """More results for a paginator (blocking; paginators call it in a thread)."""
         return answers.more_results(self.store, results)
@@ -194,8 +248,13 @@ class BpfBot(commands.Bot):
             log.error("unexpected error in %s", event_method, exc_info=error)
 
     async def close(self) -> None:
-        """Close the connection, then the index if this bot opened it."""
+        """Stop watching, close the connection, then the state and the index (if this bot
+        opened it)."""
+        if self._watcher is not None:
+            self._watcher.stop()
         await super().close()
+        if self._state is not None:
+            await asyncio.to_thread(self._state.close)
         if self._store is not None and self._owns_store:
             await asyncio.to_thread(self._store.close)
 

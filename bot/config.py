@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+POLL_SECONDS = 60.0
 
 
 class ConfigError(ValueError):
@@ -34,6 +35,7 @@ class Config:
     api_base: str = DISCORD_API_BASE
     gateway_url: str = DISCORD_GATEWAY_URL
     newsletter_base_url: str | None = None
+    poll_seconds: float = POLL_SECONDS  # how often the seeds folder is checked for new issues
 
     @property
     def has_token(self) -> bool:
@@ -82,6 +84,18 @@ def _int_or_none(name: str, raw: str | None) -> int | None:
         raise ConfigError(f"{name} must be a number (a Discord ID), got {raw!r}") from None
 
 
+def _positive_seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
 def _id_set(name: str, raw: str | None) -> frozenset[int]:
     if not raw:
         return frozenset()
@@ -99,7 +113,8 @@ def load_config(
     """Read the configuration from `environ` (default: `os.environ`) and `env_file`.
 
     Returns a `Config`; raises `ConfigError` when a variable holds something unusable
-    (for example a non-numeric `BOT_DEV_GUILD_ID`).
+    (for example a non-numeric `BOT_DEV_GUILD_ID`, or a `BOT_POLL_SECONDS` that is not a
+    positive number).
     """
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
@@ -119,6 +134,9 @@ def load_config(
         api_base=(get("DISCORD_API_BASE") or DISCORD_API_BASE).rstrip("/"),
         gateway_url=get("DISCORD_GATEWAY_URL") or DISCORD_GATEWAY_URL,
         newsletter_base_url=get("BOT_NEWSLETTER_BASE_URL"),
+        poll_seconds=_positive_seconds(
+            "BOT_POLL_SECONDS", get("BOT_POLL_SECONDS"), POLL_SECONDS
+        ),
     )
 
 

@@ -5,12 +5,19 @@
 Discord commands and are rendered as text by `bot.render`. Paged results are turned with
 `/next` and `/prev` (`n`, `p`). When stdin is not a terminal no prompt is shown, so the
 console can be scripted: it stops at the end of the input or at `/quit`.
+
+`/subscribe` subscribes the console itself: new issues are then printed when their file
+appears in the seeds folder. On a terminal a thread looks every `BOT_POLL_SECONDS`
+while the console waits for input; with scripted input there is one look after each
+command and one at the end of the input, so a script's output is deterministic.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +26,15 @@ from typing import TYPE_CHECKING, TextIO
 from bot import answers
 from bot.render import to_text
 from bot.replies import ErrorReply, Reply, ResultPages, StatsReply
+from bot.state import StateError
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.console_news import ConsoleNews
     from bot.index_api import IndexStore
 
 PROMPT = "bpf> "
+NO_NEWS = "Subscriptions are unavailable: the bot's state could not be opened."
 OPTION_PATTERN = re.compile(r"(?:^|\s)--(author|tree|issue)(?:=|\s+)(\"[^\"]*\"|'[^']*'|\S+)")
 
 
@@ -54,14 +64,24 @@ def split_options(text: str) -> tuple[str, dict[str, str]]:
 
 
 class Console:
-    """A command loop over an open index; `handle(line)` answers one line as text."""
+    """A command loop over an open index; `handle(line)` answers one line as text.
 
-    def __init__(self, store: IndexStore, config: Config) -> None:
+    With `news` (the state is open) the subscription commands work and new issues are
+    printed; without it they say that they are unavailable.
+    """
+
+    def __init__(
+        self, store: IndexStore, config: Config, news: ConsoleNews | None = None
+    ) -> None:
         self.store = store
         self.config = config
+        self.news = news
         self.last_results: ResultPages | None = None
         self.page = 0
         self.finished = False
+        self._output = threading.Lock()  # the polling thread prints too
+        self._stdout: TextIO = sys.stdout
+        self._interactive = False
 
     # ------------------------------------------------------------------ commands
 
@@ -119,6 +139,23 @@ class Console:
         self.finished = True
         return None
 
+    def _news_reply(self, command: str, text: str) -> str:
+        """Run one of `ConsoleNews`'s commands (by name) and show its reply."""
+        if self.news is None:
+            return NO_NEWS
+        return self._show(getattr(self.news, command)(text))
+
+    subscribe = functools.partialmethod(_news_reply, "subscribe")
+    unsubscribe = functools.partialmethod(_news_reply, "unsubscribe")
+    subscriptions = functools.partialmethod(_news_reply, "subscriptions")
+    reindex = functools.partialmethod(_news_reply, "reindex")
+
+    def announce(self, text: str) -> str:
+        if self.news is None:
+            return NO_NEWS
+        printed, result = self.news.announce(text)
+        return "\n\n".join([*printed, self._show(result)])
+
     # ------------------------------------------------------------------ plumbing
 
     def _turn(self, step: int) -> str:
@@ -166,22 +203,53 @@ class Console:
             return f"Unknown command /{name}.{hint} Type /help for the list."
         return command.handler(self, rest)
 
+    def _write(self, text: str, *, prompt: bool = False) -> None:
+        with self._output:
+            self._stdout.write(text)
+            if prompt and self._interactive:
+                self._stdout.write(PROMPT)
+            self._stdout.flush()
+
+    def _print_news(self, text: str) -> None:
+        """An announcement from the polling thread: on its own lines, prompt again."""
+        self._write("\n" + text + "\n\n", prompt=True)
+
+    def _after_command(self) -> None:
+        """Print what is new: a full check with scripted input (deterministic), otherwise
+        only what is due now (e.g. what /reindex found); the thread does the checks."""
+        if self.news is None:
+            return
+        texts = self.news.deliver() if self._interactive else self.news.check()
+        for text in texts:
+            self._write(text + "\n\n")
+
     def run(self, stdin: TextIO, stdout: TextIO) -> None:
         """Answer lines from `stdin` until its end or /quit; prompt only on a terminal."""
-        interactive = stdin.isatty()
+        self._stdout = stdout
+        self._interactive = stdin.isatty()
+        if self.news is not None and self._interactive:
+            self.news.start_polling(self.config.poll_seconds, self._print_news)
+        try:
+            self._loop(stdin)
+        finally:
+            if self.news is not None and self._interactive:
+                self.news.stop_polling()
+
+    def _loop(self, stdin: TextIO) -> None:
         while not self.finished:
-            if interactive:
-                stdout.write(PROMPT)
-                stdout.flush()
+            if self._interactive:
+                self._write(PROMPT)
             line = stdin.readline()
             if not line:
-                if interactive:
-                    stdout.write("\n")
+                if self._interactive:
+                    self._write("\n")
+                else:
+                    self._after_command()  # the last look, at the end of the input
                 break
             answer = self.handle(line)
             if answer:
-                stdout.write(answer + "\n\n")
-                stdout.flush()
+                self._write(answer + "\n\n")
+            self._after_command()
 
 
 # The dispatch table: the next features add their console commands here.
@@ -194,6 +262,11 @@ COMMANDS: dict[str, ConsoleCommand] = {
     "issue": ConsoleCommand(Console.issue, "/issue [NUMBER]"),
     "stats": ConsoleCommand(Console.stats, "/stats"),
     "help": ConsoleCommand(Console.help, "/help"),
+    "subscribe": ConsoleCommand(Console.subscribe, "/subscribe"),
+    "unsubscribe": ConsoleCommand(Console.unsubscribe, "/unsubscribe"),
+    "subscriptions": ConsoleCommand(Console.subscriptions, "/subscriptions"),
+    "announce": ConsoleCommand(Console.announce, "/announce NUMBER"),
+    "reindex": ConsoleCommand(Console.reindex, "/reindex"),
     "next": ConsoleCommand(Console.next_page, "/next"),
     "prev": ConsoleCommand(Console.previous_page, "/prev"),
     "quit": ConsoleCommand(Console.quit, "/quit"),
@@ -203,12 +276,24 @@ SHORTCUTS = {"n": "/next", "p": "/prev", "q": "/quit"}
 
 
 def run_console(config: Config, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """Open (or build) the index and run the console; returns the exit status."""
-    from bot.app import open_store
+    """Open (or build) the index and the state, and run the console; returns the exit
+    status (1 when the state file belongs to a newer bot)."""
+    from bot.app import open_state, open_store
+    from bot.console_news import ConsoleNews
 
     store = open_store(config)
     try:
-        Console(store, config).run(stdin or sys.stdin, stdout or sys.stdout)
+        try:
+            state = open_state(config, store)
+        except StateError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        try:
+            Console(store, config, ConsoleNews(store, state, config)).run(
+                stdin or sys.stdin, stdout or sys.stdout
+            )
+        finally:
+            state.close()
     finally:
         store.close()
     return 0

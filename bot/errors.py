@@ -19,6 +19,23 @@ log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong while answering that. It has been logged; please try again."
 REBUILDING = "The archive index is being rebuilt right now; please try again in a moment."
+GUILD_ONLY = "That command works in a server only, not in direct messages."
+
+# Discord's names for the permissions the bot's checks ask for (the API names otherwise).
+PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_channels": "Manage Channels"}
+
+
+class Refused(app_commands.CheckFailure):
+    """A check said no, with a sentence written for the person who asked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def permission_name(name: str) -> str:
+    """`manage_channels` -> `Manage Channels`, as Discord's settings call it."""
+    return PERMISSION_NAMES.get(name, name.replace("_", " ").title())
 
 
 def unwrap(error: BaseException) -> BaseException:
@@ -38,6 +55,13 @@ def explain(error: BaseException, *, where: str) -> str:
         return f"Slow down a little: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.TransformerError):
         return f"I couldn't understand “{discord.utils.escape_mentions(str(error.value))}” there."
+    if isinstance(error, Refused):
+        return error.message
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return GUILD_ONLY
+    if isinstance(error, app_commands.MissingPermissions):
+        names = " and ".join(permission_name(name) for name in error.missing_permissions)
+        return f"You need the {names} permission to use {where}."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use that command here."
     log.error("unexpected error in %s", where, exc_info=error)

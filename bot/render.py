@@ -526,7 +526,11 @@ def to_discord(reply: Reply, page: int = 0) -> DiscordMessage:
         )
     if isinstance(reply, ErrorReply):
         return DiscordMessage(content=error_text(reply), ephemeral=True)
-    raise TypeError(f"cannot render {type(reply).__name__}")
+    # Subscription and admin replies live in their own module, which builds on this one
+    # (so it is imported here, when first needed, rather than at the top).
+    from bot.render_news import news_to_discord
+
+    return news_to_discord(reply)
 
 
 # ---------------------------------------------------------------------------- console text
@@ -547,7 +551,9 @@ def to_text(reply: Reply, page: int = 0, *, chart_path: str | None = None) -> st
         )
     if isinstance(reply, ErrorReply):
         return error_text(reply, markdown=False)
-    raise TypeError(f"cannot render {type(reply).__name__}")
+    from bot.render_news import news_to_text  # see to_discord
+
+    return news_to_text(reply)
 
 
 def results_text(reply: ResultPages, page: int) -> str:

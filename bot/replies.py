@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.index_api import ArchiveStats, Hit, IssueSummary
+    from bot.index_api import ArchiveStats, Hit, IndexReport, IssueSummary
+    from bot.state import Subscription
 
 
 @dataclass(frozen=True)
@@ -100,4 +101,35 @@ class ErrorReply:
     ephemeral: bool = True
 
 
-Reply = ResultPages | IssueCard | StatsReply | HelpReply | NoResults | ErrorReply
+@dataclass
+class Notice:
+    """A confirmation or a piece of news in a sentence or two (subscribed, announced...)."""
+
+    message: str
+    ephemeral: bool = False
+
+
+@dataclass
+class SubscriptionList:
+    """The subscriptions of one server (`place` names it), each with its state."""
+
+    place: str
+    subscriptions: list[Subscription]
+    ephemeral: bool = True
+
+
+@dataclass
+class ReindexSummary:
+    """What a rebuild changed (the index's own report) and what will be announced:
+    `new_issues` go to `channels` active subscriptions."""
+
+    report: IndexReport
+    new_issues: list[int]
+    channels: int
+    ephemeral: bool = True
+
+
+Reply = (
+    ResultPages | IssueCard | StatsReply | HelpReply | NoResults | ErrorReply
+    | Notice | SubscriptionList | ReindexSummary
+)

@@ -22,6 +22,14 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "bot.sqlite3"
 
+# The console subscribes itself under ids no Discord channel or guild can have.
+CONSOLE_CHANNEL_ID = 0
+CONSOLE_GUILD_ID = 0
+
+# `meta` keys
+BASELINE = "baseline"
+REINDEX_STARTED = "reindex_started"  # set while a /reindex runs; a restart finishes it
+
 # Each migration moves the schema one version up; `PRAGMA user_version` records where a
 # database stands. Never edit a shipped migration: append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -70,6 +78,8 @@ class StateError(RuntimeError):
 
 @dataclass(frozen=True)
 class Subscription:
+    """One channel's wish to get new issues; `active` False means disabled (with why)."""
+
     channel_id: int
     guild_id: int
     role_id: int | None
@@ -82,6 +92,9 @@ class Subscription:
 
 @dataclass(frozen=True)
 class Announcement:
+    """One issue for one channel: pending, sent (with its message) or dropped (with why);
+    `role_id` is the role the channel's subscription pings, if any."""
+
     issue_number: int
     channel_id: int
     state: str
@@ -113,7 +126,8 @@ class State:
             self._db.execute("PRAGMA synchronous=NORMAL")
             check = self._db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+                summary = "; ".join(check.splitlines()[:3])  # it can list every bad page
+                raise sqlite3.DatabaseError(f"integrity check failed: {summary}")
             self._migrate()
         except sqlite3.DatabaseError as error:
             if hasattr(self, "_db"):
@@ -143,7 +157,9 @@ class State:
                 if candidate.exists():
                     candidate.replace(Path(f"{aside}{suffix}"))
             log.error("%s; moved it to %s and started a new state file", error, aside)
-            return cls(path)
+            fresh = cls(path)
+            fresh._salvage_subscriptions(aside)
+            return fresh
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -172,8 +188,54 @@ class State:
             self._db.execute("COMMIT")
 
     def close(self) -> None:
+        """Close the database; later calls fail with sqlite3.ProgrammingError."""
         with self._lock:
             self._db.close()
+
+    def _salvage_subscriptions(self, corrupt: Path) -> None:
+        """Copy what can still be read of a corrupt file's subscriptions (best effort).
+
+        Losing every subscription silently would be worse than the corruption itself;
+        often only some pages are damaged and the small subscriptions table still reads.
+        """
+        try:
+            source = sqlite3.connect(f"file:{corrupt}?mode=ro", uri=True)
+            try:
+                rows = source.execute(
+                    f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
+                ).fetchall()
+            finally:
+                source.close()
+        except sqlite3.DatabaseError as error:
+            log.warning("no subscriptions could be read back from %s: %s", corrupt, error)
+            return
+        with self._transaction() as db:
+            db.executemany(
+                f"INSERT OR IGNORE INTO subscriptions ({_SUBSCRIPTION_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        log.warning("recovered %d subscriptions from %s", len(rows), corrupt)
+
+    # -- small facts (meta) ----------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        """The value stored under `key`, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Store `value` under `key` (None removes it)."""
+        with self._transaction() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
 
     # -- subscriptions -------------------------------------------------------------
 
@@ -223,6 +285,7 @@ class State:
             )
 
     def subscription(self, channel_id: int) -> Subscription | None:
+        """The subscription of a channel (active or disabled), or None."""
         with self._lock:
             row = self._db.execute(
                 f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE channel_id = ?",
@@ -245,11 +308,10 @@ class State:
 
     def has_baseline(self) -> bool:
         """Whether the bot has recorded which issues existed when it first started."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'baseline'").fetchone()
-        return row is not None
+        return self.meta(BASELINE) is not None
 
     def known_issue_numbers(self) -> set[int]:
+        """The numbers of every published issue the bot has seen."""
         with self._lock:
             return {row[0] for row in self._db.execute("SELECT number FROM known_issues")}
 
@@ -271,9 +333,9 @@ class State:
                 "INSERT INTO known_issues (number, title, first_seen) VALUES (?, ?, ?)",
                 [(number, title, now) for number, title in fresh],
             )
-            baseline = db.execute("SELECT 1 FROM meta WHERE key = 'baseline'").fetchone()
+            baseline = db.execute("SELECT 1 FROM meta WHERE key = ?", (BASELINE,)).fetchone()
             if baseline is None:
-                db.execute("INSERT INTO meta (key, value) VALUES ('baseline', ?)", (now,))
+                db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (BASELINE, now))
                 return []
             channels = [
                 row[0]
@@ -309,15 +371,22 @@ class State:
         moment = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         with self._lock:
             rows = self._db.execute(
-                """SELECT a.issue_number, a.channel_id, a.state, a.message_id, a.attempts,
-                          a.last_error, s.role_id
-                   FROM announcements a LEFT JOIN subscriptions s USING (channel_id)
-                   WHERE a.state = 'pending'
-                     AND (a.next_attempt IS NULL OR a.next_attempt <= ?)
-                   ORDER BY a.issue_number, a.channel_id""",
+                _ANNOUNCEMENT_QUERY
+                + """ WHERE a.state = 'pending'
+                        AND (a.next_attempt IS NULL OR a.next_attempt <= ?)
+                      ORDER BY a.issue_number, a.channel_id""",
                 (moment,),
             ).fetchall()
         return [Announcement(*row) for row in rows]
+
+    def retry_pending_now(self) -> int:
+        """Make every pending announcement due at once (after a restart: whatever was
+        interrupted or waiting for a retry is tried on the first tick). Returns how many."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE announcements SET next_attempt = NULL WHERE state = 'pending'"
+            )
+            return cursor.rowcount
 
     def mark_sent(self, issue_number: int, channel_id: int, message_id: int) -> None:
         """Record the message that announced an issue in a channel."""
@@ -354,11 +423,18 @@ class State:
                 (_now(), reason, issue_number, channel_id),
             )
 
+    def announcement(self, issue_number: int, channel_id: int) -> Announcement | None:
+        """The announcement of one issue in one channel, or None."""
+        with self._lock:
+            row = self._db.execute(
+                _ANNOUNCEMENT_QUERY + " WHERE a.issue_number = ? AND a.channel_id = ?",
+                (issue_number, channel_id),
+            ).fetchone()
+        return Announcement(*row) if row else None
+
     def announcements(self, issue_number: int | None = None) -> list[Announcement]:
         """Every announcement (of one issue, when given), for admins and tests."""
-        query = """SELECT a.issue_number, a.channel_id, a.state, a.message_id, a.attempts,
-                          a.last_error, s.role_id
-                   FROM announcements a LEFT JOIN subscriptions s USING (channel_id)"""
+        query = _ANNOUNCEMENT_QUERY
         params: tuple[int, ...] = ()
         if issue_number is not None:
             query += " WHERE a.issue_number = ?"
@@ -371,6 +447,9 @@ class State:
 _SUBSCRIPTION_COLUMNS = (
     "channel_id, guild_id, role_id, created_by, created_at, active, disabled_reason, disabled_at"
 )
+_ANNOUNCEMENT_QUERY = """SELECT a.issue_number, a.channel_id, a.state, a.message_id,
+                                a.attempts, a.last_error, s.role_id
+                         FROM announcements a LEFT JOIN subscriptions s USING (channel_id)"""
 
 
 def _subscription(row: tuple) -> Subscription:
