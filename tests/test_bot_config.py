@@ -62,3 +62,12 @@ def test_issue_links_join_base_and_front_matter_path() -> None:
 
 def test_env_file_parser_keeps_quoted_hashes() -> None:
     assert parse_env_file('A="x # y"\nB=plain\n=novalue\n') == {"A": "x # y", "B": "plain"}
+
+
+def test_poll_seconds_defaults_to_a_minute_and_must_be_positive(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.env"
+    assert load_config({}, env_file=missing).poll_seconds == 60.0
+    assert load_config({"BOT_POLL_SECONDS": "0.25"}, env_file=missing).poll_seconds == 0.25
+    for bad in ("0", "-5", "soon", "nan", "inf"):
+        with pytest.raises(ConfigError, match="BOT_POLL_SECONDS"):
+            load_config({"BOT_POLL_SECONDS": bad}, env_file=missing)

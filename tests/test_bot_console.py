@@ -133,7 +133,7 @@ def test_the_token_never_shows_in_the_logs(index_data_dir: Path, tmp_path: Path)
             _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err  # SIGTERM closes the bot cleanly
     assert "very-secret-token-123" not in err
-    assert "synced 6 global commands" in err
+    assert "synced 11 global commands" in err
     assert "Traceback" not in err
 
 

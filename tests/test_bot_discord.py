@@ -30,7 +30,10 @@ from bot.replies import ErrorReply
 
 pytestmark = pytest.mark.timeout(60)
 
-EXPECTED_COMMANDS = {"search", "patches", "topics", "issue", "stats", "help"}
+EXPECTED_COMMANDS = {
+    "search", "patches", "topics", "issue", "stats", "help",
+    "subscribe", "unsubscribe", "subscriptions", "announce", "reindex",
+}
 
 
 def option_map(command: dict) -> dict[str, dict]:

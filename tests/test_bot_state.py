@@ -104,3 +104,45 @@ def test_open_in_never_moves_aside_a_newer_schema(tmp_path):
     with pytest.raises(StateError, match="newer"):
         State.open_in(tmp_path)
     assert not list(tmp_path.glob(f"{STATE_FILE}.corrupt-*"))
+
+
+def test_subscriptions_are_recovered_from_a_partly_corrupt_file(tmp_path, caplog):
+    state = State.open_in(tmp_path)
+    state.subscribe(1, 100, 5, 7)
+    state.disable(100, "403 Forbidden (Missing Permissions)")
+    state.subscribe(1, 200, None, 7)
+    state.record_issues([(number, "x" * 300) for number in range(3000)])  # many pages
+    state.close()
+    path = tmp_path / STATE_FILE
+    data = bytearray(path.read_bytes())
+    data[-40000:-8000] = b"\x55" * 32000  # the known issues' last pages are garbage
+    path.write_bytes(bytes(data))
+
+    recovered = State.open_in(tmp_path)
+    subscriptions = {s.channel_id: s for s in recovered.subscriptions()}
+    assert set(subscriptions) == {100, 200}
+    assert not subscriptions[100].active
+    assert subscriptions[100].disabled_reason == "403 Forbidden (Missing Permissions)"
+    assert subscriptions[200].active and subscriptions[100].role_id == 5
+    assert not recovered.has_baseline()  # the next look at the archive records a new one
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("integrity check failed" in m and STATE_FILE in m for m in messages)
+    assert any(m.startswith("recovered 2 subscriptions from") for m in messages)
+    recovered.close()
+
+
+def test_meta_values_and_pending_retries_after_a_restart(state):
+    assert state.meta("reindex_started") is None
+    state.set_meta("reindex_started", "2024-01-01T00:00:00+00:00")
+    assert state.meta("reindex_started") == "2024-01-01T00:00:00+00:00"
+    state.set_meta("reindex_started", None)
+    assert state.meta("reindex_started") is None
+
+    state.record_issues([])
+    state.subscribe(1, 100, None, 7)
+    state.record_issues([(5, "five")])
+    state.mark_retry(5, 100, "503 Service Unavailable", delay=3600)
+    assert state.due_announcements() == []
+    assert state.retry_pending_now() == 1
+    (due,) = state.due_announcements()
+    assert (due.issue_number, due.attempts, due.last_error) == (5, 1, "503 Service Unavailable")
