@@ -31,6 +31,7 @@ from whoosh.analysis import (
     StemFilter,
     Token,
 )
+from whoosh.lang.porter import stem as _porter_stem
 from whoosh.support.charset import accent_map
 
 # A word, or a kernel identifier: word characters joined by `.`, `/`, `-`, `->`, `::`,
@@ -172,3 +173,74 @@ def folded_line_analyzer():  # -> whoosh.analysis.CompositeAnalyzer
     author_id): folding again would cost ~30 us a document. Queries on these fields
     are built from folded text by index.query, never typed."""
     return LineTokenizer()
+
+
+# ------------------------------------------------------------------ fast indexing
+#
+# Whoosh's generic path (analyzer generators -> Format.word_values -> FieldType.index)
+# costs ~12 us a field at build time. These functions give the same terms and positions
+# as the analyzers above, in one pass; index.schema's field types use them when
+# indexing (queries and highlighting still go through the analyzers).
+# tests/test_index_fast_analysis.py checks that both paths agree.
+
+_WORD = re.compile(WORD_PATTERN, re.UNICODE)
+_NAME_WORD = re.compile(r"\w+", re.UNICODE)
+_LINE = re.compile(r"[^\n]+")
+_STEMS: dict[str, str] = {}
+_MAX_STEMS = 200_000
+
+
+def _stem(word: str) -> str:
+    stemmed = _STEMS.get(word)
+    if stemmed is None:
+        if len(_STEMS) > _MAX_STEMS:
+            _STEMS.clear()
+        stemmed = _STEMS[word] = _porter_stem(word)
+    return stemmed
+
+
+def text_positions(value: str) -> dict[str, list[int]]:
+    """text_analyzer() in index mode: stemmed term -> positions."""
+    terms: dict[str, list[int]] = {}
+    stops = STOP
+    pos = -1
+    for match in _WORD.finditer(value):
+        text = match.group().lower()
+        if not text.isascii():
+            text = text.translate(accent_map)
+        if len(text) < 2 or text in stops:
+            continue
+        if not is_identifier(text):
+            pos += 1
+            terms.setdefault(_stem(text), []).append(pos)
+            continue
+        pos += 1
+        terms.setdefault(_stem(text), []).append(pos)
+        pos -= 1  # the first part shares the whole token's position
+        for part in _PART.findall(text):
+            if len(part) < 2 or part in stops:
+                continue
+            pos += 1
+            terms.setdefault(_stem(part), []).append(pos)
+    return terms
+
+
+def name_positions(value: str) -> dict[str, list[int]]:
+    """name_analyzer() in index mode: folded name word -> positions."""
+    terms: dict[str, list[int]] = {}
+    for pos, match in enumerate(_NAME_WORD.finditer(value)):
+        text = match.group().lower()
+        if not text.isascii():
+            text = text.translate(accent_map)
+        terms.setdefault(text, []).append(pos)
+    return terms
+
+
+def line_terms(value: str) -> list[str]:
+    """folded_line_analyzer(): one term per non-empty line, as it is."""
+    return _LINE.findall(value)
+
+
+def folded_line_terms(value: str) -> list[str]:
+    """line_analyzer(): one folded term per non-empty line."""
+    return [text for text in map(fold, _LINE.findall(value)) if text]

@@ -162,6 +162,9 @@ def sanitize(text: str) -> str:
         _check_wildcards(pieces[index])
     text = " ".join("".join(pieces).split())
     text = _drop_stop_words(text)
+    # dropping stop words can empty a group: "AND ( and" -> "AND ( )"
+    while re.search(r"\(\s*\)", text):
+        text = " ".join(re.sub(r"\(\s*\)", " ", text).split())
     if not re.search(r"\w", text):
         raise QueryError("Type some words to search for.")
     return text
