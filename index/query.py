@@ -22,7 +22,7 @@ from typing import Any
 
 from whoosh import highlight, query
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.matching import FilterMatcher, ListMatcher, NullMatcher, WrappingMatcher
 from whoosh.qparser import (
     FieldsPlugin,
     GroupPlugin,
@@ -287,6 +287,75 @@ class ListRange(_ListMatching, query.TermRange):
     """A term range (dates) matched through one id list."""
 
 
+class _ExcludingMatcher(FilterMatcher):
+    """The positive clauses' matcher minus a set of excluded documents.
+
+    Unlike Whoosh's FilterMatcher it stays on an allowed document after a block-quality
+    skip and tells the collector when it enters a new block, so the top collector keeps
+    skipping low-scoring blocks; `bonus` is the constant score Whoosh's inverse
+    matcher adds for each NOT clause, so scores are the same as without the rewrite.
+    """
+
+    def __init__(self, child, ids, exclude=True, boost=1.0, bonus=0.0):  # noqa: ANN001
+        self.bonus = bonus
+        super().__init__(child, ids, exclude=exclude, boost=boost)
+
+    def copy(self):  # noqa: ANN201
+        return self.__class__(self.child.copy(), self._ids, self._exclude, self.boost,
+                              self.bonus)
+
+    def _replacement(self, newchild):  # noqa: ANN001, ANN202
+        return self.__class__(newchild, self._ids, self._exclude, self.boost, self.bonus)
+
+    def replace(self, minquality=0):  # noqa: ANN001, ANN201
+        if not self.is_active():
+            return NullMatcher()
+        child = self.child.replace(max(0.0, minquality - self.bonus) if minquality else 0)
+        return self if child is self.child else self._replacement(child)
+
+    def next(self):  # noqa: ANN201
+        moved = self.child.next()
+        return self._find_next() or moved
+
+    def skip_to_quality(self, minquality):  # noqa: ANN001, ANN201
+        skipped = self.child.skip_to_quality(minquality - self.bonus)
+        self._find_next()
+        return skipped
+
+    def score(self):  # noqa: ANN201
+        return self.child.score() + self.bonus
+
+    def max_quality(self):  # noqa: ANN201
+        return self.child.max_quality() + self.bonus
+
+    def block_quality(self):  # noqa: ANN201
+        return self.child.block_quality() + self.bonus
+
+
+class ExcludingAnd(query.And):
+    """`a b NOT c`: the documents of c are excluded by a set, not by an inverse matcher.
+
+    Whoosh intersects the positive clauses with an inverse matcher that walks every
+    document not matching c, and the intersection cannot skip low-scoring blocks;
+    `bpf NOT xdp` scored ~45k documents at 100k. Same matches, same scores.
+    """
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201
+        positives = [q for q in self.subqueries if not isinstance(q, query.Not)]
+        negatives = [q for q in self.subqueries if isinstance(q, query.Not)]
+        if not positives or not negatives:
+            return super().matcher(searcher, context)
+        positive = positives[0] if len(positives) == 1 else query.And(positives)
+        matcher = positive.matcher(searcher, context)
+        if self.boost != 1.0:
+            matcher = WrappingMatcher(matcher, self.boost)
+        excluded: set[int] = set()
+        for negative in negatives:
+            excluded.update(negative.query.matcher(searcher, context).all_ids())
+        bonus = sum(negative.boost for negative in negatives) * self.boost
+        return _ExcludingMatcher(matcher, excluded, bonus=bonus)
+
+
 class ArchiveParser(QueryParser):
     """Whoosh's QueryParser over title, body and author, with identifier handling.
 
@@ -380,6 +449,9 @@ class _Rewriter:
         fields = {_only_field(child) for child in q.children()}
         expanded = isinstance(q, query.Or) and {"title", "body"} <= fields
         q = q.apply(lambda child: self(child, free=free or expanded))
+        if (type(q) is query.And and any(isinstance(c, query.Not) for c in q.subqueries)
+                and not all(isinstance(c, query.Not) for c in q.subqueries)):
+            q = ExcludingAnd(q.subqueries, boost=q.boost)
         if expanded:
             tree = self._tree_word(q)
             if tree:

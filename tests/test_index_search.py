@@ -291,3 +291,23 @@ def test_plain_english_stop_words_do_not_empty_the_results(store, text, expected
 def test_a_stop_word_inside_quotes_or_a_field_is_kept(store) -> None:
     assert store.search('"map in map"').hits
     assert any(hit.author == "William Tu" for hit in store.search("author:will").hits)
+
+
+@pytest.mark.parametrize("text", ["bpf NOT xdp", "xdp NOT sockmap", "verifier NOT arm64 NOT jit",
+                                  "(xdp OR tc) NOT \"generic xdp\""])
+def test_not_by_exclusion_set_matches_whoosh(store: IndexStore, text: str) -> None:
+    """ExcludingAnd finds what Whoosh's And(..., Not(...)) finds, with the same scores."""
+    from whoosh import query
+
+    from index.query import ExcludingAnd, _Rewriter, parse, sanitize
+
+    generation, searcher = store._searcher()
+    rewritten = _Rewriter(searcher.reader())(parse(sanitize(text), searcher.schema))
+    assert isinstance(rewritten, ExcludingAnd)
+    plain = query.And(rewritten.subqueries, boost=rewritten.boost)
+    ours = searcher.search(rewritten, limit=None)
+    theirs = searcher.search(plain, limit=None)
+    assert [(hit.docnum, round(hit.score, 6)) for hit in ours] == [
+        (hit.docnum, round(hit.score, 6)) for hit in theirs]
+    top = searcher.search(rewritten, limit=5)  # with block-quality skipping
+    assert [hit.docnum for hit in top] == [hit.docnum for hit in theirs][:5]
