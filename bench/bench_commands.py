@@ -41,7 +41,7 @@ from fake_discord import FakeDiscordThread  # noqa: E402
 
 from bot.app import BpfBot  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.index_api import IndexStore  # noqa: E402
+from index import IndexStore  # noqa: E402
 
 READY_TARGET = 2.0
 P95_TARGET_MS = 100.0

@@ -23,8 +23,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.index_api import BuildInProgress, IndexReport, IndexStore, IssueSummary
 from bot.state import REINDEX_STARTED, Announcement, State
+from index import BuildInProgress, IndexReport, IndexStore, IssueSummary
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.chart import patches_per_issue_png
-from bot.index_api import QUERY_HELP, QueryError
 from bot.replies import (
     ErrorReply,
     HelpReply,
@@ -26,10 +25,11 @@ from bot.replies import (
     SearchRequest,
     StatsReply,
 )
+from index import QUERY_HELP, QueryError
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.index_api import IndexStore
+    from index import IndexStore
 
 PAGE_SIZE = 5
 FIRST_LIMIT = PAGE_SIZE  # results fetched for the first answer; more when paging on

@@ -20,13 +20,13 @@ from bot import answers
 from bot.announcer import record_new_issues
 from bot.config import Config, apply_discord_endpoints
 from bot.errors import BotCommandTree, report_message_error
-from bot.index_api import IndexStore
 from bot.paginator import PAGE_TIMEOUT
 from bot.render import to_discord
 from bot.replies import Reply, ResultPages
 from bot.respond import DEFER_AFTER, answer_interaction, answer_message
 from bot.state import State
 from bot.watcher import Watcher
+from index import IndexStore
 
 log = logging.getLogger(__name__)
 

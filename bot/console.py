@@ -31,7 +31,7 @@ from bot.state import StateError
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.console_news import ConsoleNews
-    from bot.index_api import IndexStore
+    from index import IndexStore
 
 PROMPT = "bpf> "
 NO_NEWS = "Subscriptions are unavailable: the bot's state could not be opened."

@@ -26,15 +26,15 @@ from bot.announcer import (
     rebuild_archive,
 )
 from bot.errors import REBUILDING
-from bot.index_api import BuildInProgress
 from bot.render_news import announcement_text
 from bot.replies import ErrorReply, Reply
 from bot.state import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID
+from index import BuildInProgress
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.index_api import IndexStore, IssueSummary
     from bot.state import Announcement, State
+    from index import IndexStore, IssueSummary
 
 log = logging.getLogger(__name__)
 

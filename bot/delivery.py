@@ -21,8 +21,8 @@ from bot.render_news import announcement_message
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.index_api import IssueSummary
     from bot.state import Announcement
+    from index import IssueSummary
 
 # Everything a REST call can fail with besides our own bugs.
 TRANSIENT = (aiohttp.ClientError, asyncio.TimeoutError, OSError)

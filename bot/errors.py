@@ -13,7 +13,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.index_api import BuildInProgress, QueryError
+from index import BuildInProgress, QueryError
 
 log = logging.getLogger(__name__)
 

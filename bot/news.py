@@ -16,8 +16,8 @@ from bot.replies import ErrorReply, Notice, ReindexSummary, Reply, SubscriptionL
 
 if TYPE_CHECKING:
     from bot.announcer import CheckResult
-    from bot.index_api import IndexStore
     from bot.state import State
+    from index import IndexStore
 
 
 def latest_hint(store: IndexStore) -> str:

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.index_api import mark_snippet
 from bot.replies import (
     ErrorReply,
     HelpReply,
@@ -28,9 +27,10 @@ from bot.replies import (
     ResultPages,
     StatsReply,
 )
+from index import mark_snippet
 
 if TYPE_CHECKING:
-    from bot.index_api import Hit
+    from index import Hit
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000

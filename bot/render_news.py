@@ -27,8 +27,8 @@ from bot.replies import Notice, ReindexSummary, SubscriptionList
 from bot.state import CONSOLE_CHANNEL_ID
 
 if TYPE_CHECKING:
-    from bot.index_api import IndexReport, IssueSummary
     from bot.state import Subscription
+    from index import IndexReport, IssueSummary
 
 ANNOUNCEMENT_COLOUR = 0xF5A623
 HIGHLIGHTS_LIMIT = 2500

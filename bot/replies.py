@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.index_api import ArchiveStats, Hit, IndexReport, IssueSummary
     from bot.state import Subscription
+    from index import ArchiveStats, Hit, IndexReport, IssueSummary
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from bot.state import CONSOLE_CHANNEL_ID
 
 if TYPE_CHECKING:
     from bot.app import BpfBot
-    from bot.index_api import IssueSummary
     from bot.state import Announcement
+    from index import IssueSummary
 
 log = logging.getLogger(__name__)
 

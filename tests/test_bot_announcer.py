@@ -21,8 +21,8 @@ from bot.announcer import (
     reindex_interrupted,
     retry_delay,
 )
-from bot.index_api import BuildInProgress, IndexStore
 from bot.state import State
+from index import BuildInProgress, IndexStore
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from test_bot_support import (
 )
 
 from bot.app import BpfBot
-from bot.index_api import QUERY_HELP, IndexStore, parse_paths
 from bot.replies import ErrorReply
+from index import QUERY_HELP, IndexStore, parse_paths
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -18,7 +18,7 @@ import pytest
 from fake_discord import Channel, FakeDiscord, RecordedMessage, Role, World, default_world
 from test_bot_support import REPO, SEEDS
 
-from bot.index_api import IndexStore
+from index import IndexStore
 
 POLL = 0.1  # BOT_POLL_SECONDS in these tests
 BASE_URL = "https://example.org"
@@ -138,7 +138,7 @@ def copy_synthetic(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> 
 
 
 def test_add_issue_makes_a_new_numbered_issue(tmp_path: Path) -> None:
-    from bot.index_api import parse_paths
+    from index import parse_paths
 
     path = add_issue(tmp_path, 13)
     (issue,) = parse_paths([path]).issues

@@ -17,9 +17,9 @@ from test_bot_support import (
 
 from bot import answers
 from bot.console import split_options
-from bot.index_api import ArchiveStats, Hit, IndexStore, IssueSummary, SeriesVersion, parse_paths
 from bot.render import DiscordMessage, to_discord, to_text
 from bot.replies import ErrorReply, IssueCard, NoResults, ResultPages, StatsReply
+from index import ArchiveStats, Hit, IndexStore, IssueSummary, SeriesVersion, parse_paths
 
 
 def payload(message: DiscordMessage) -> dict:

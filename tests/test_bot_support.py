@@ -17,7 +17,7 @@ from fake_discord import FakeDiscord, RecordedMessage, World, running_client
 
 from bot.app import BpfBot
 from bot.config import Config
-from bot.index_api import IndexStore
+from index import IndexStore
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
