@@ -250,10 +250,15 @@ class _ListMatching:
     """
 
     def matcher(self, searcher, context=None):  # noqa: ANN001 - Whoosh's signature
+        # Whoosh calls this once per segment, with that segment's searcher: the terms
+        # come from the whole index's reader (the parent's), so a bounded expansion
+        # is the same set of terms in every segment (and in index.vector)
         reader = searcher.reader()
         deleted = reader.has_deletions()
         docnums: set[int] = set()
-        for btext in self._btexts(reader):
+        for btext in self._btexts(searcher.get_parent().reader()):
+            if (self.fieldname, btext) not in reader:
+                continue
             for docnum in reader.postings(self.fieldname, btext).all_ids():
                 if not (deleted and reader.is_deleted(docnum)):
                     docnums.add(docnum)
@@ -266,7 +271,8 @@ class BoundedPrefix(_ListMatching, query.Prefix):
     """A prefix query that expands to at most MAX_PREFIX_TERMS terms.
 
     Short prefixes are refused earlier; the bound keeps a common 4-letter prefix from
-    turning into thousands of terms at 100k documents.
+    turning into thousands of terms at 100k documents. The bound applies to the whole
+    index's terms (see _ListMatching.matcher), not to each segment's.
     """
 
     def _btexts(self, ixreader):  # noqa: ANN001 - Whoosh's signature
