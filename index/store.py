@@ -63,6 +63,7 @@ from index.results import (
     SearchResult,
 )
 from index.schema import PATCH_KINDS, SCHEMA_VERSION, build_schema
+from index.vector import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ class _Generation:
     stats: ArchiveStats | None = None
     _lexicon: Lexicon | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # decoded postings and field lengths of this generation's files (index data only)
+    vectors: VectorIndex = field(default_factory=VectorIndex)
 
     def lexicon(self) -> Lexicon:
         """Spelling data for did-you-mean, read on first use."""
@@ -116,6 +119,8 @@ class IndexStore:
         self._searchers: weakref.WeakSet[Searcher] = weakref.WeakSet()
         self._closed = False
         self._reported: tuple[int, int] | None = None  # pointer last logged as unusable
+        # False: every query through Whoosh's matchers (benchmarks compare the paths)
+        self.vectorised = True
 
     # ---------------------------------------------------------------- reading state
 
@@ -237,7 +242,8 @@ class IndexStore:
             try:
                 return run_search(searcher, text, kind=kind, author=author, tree=tree,
                                   issue=issue, limit=limit, lexicon=generation.lexicon(),
-                                  time_limit=self.time_limit)
+                                  time_limit=self.time_limit,
+                                  vectors=generation.vectors if self.vectorised else None)
             except QueryError:
                 raise
             except (OSError, EOFError, ValueError, KeyError) as error:
