@@ -6,8 +6,10 @@ For each size, on a synthetic archive (bench/synthetic.py, cached under bench/ou
   timed on their own), peak memory, on-disk size;
 * index open time (IndexStore + generation) and the first, cold query;
 * query latency p50/p95 over a fixed mixed query set (terms, phrases, fields, prefixes,
-  kinds, dates, issue ranges, booleans, typos), each query run several times on one
-  reused searcher: through `IndexStore.search`, through bare Whoosh (its stock
+  kinds, dates, issue ranges, booleans, typos), each query run once cold (recorded
+  apart; for IndexStore after emptying its vector cache) and then several times warm on
+  one reused searcher: through `IndexStore.search` (vectorised, and with the vector path
+  off: every query through Whoosh's matchers), through bare Whoosh (its stock
   MultifieldParser, `searcher.search`, stored fields of the top 10) on the same index
   to show our overhead, and through SQLite FTS5 (porter tokenizer, the same documents,
   field queries as column filters or SQL conditions) as the baseline;
@@ -26,6 +28,7 @@ seed issues) every query <= 10 ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import gc
 import io
@@ -147,15 +150,16 @@ QUERIES: tuple[BenchQuery, ...] = (
 class Latencies:
     """Per-query samples (seconds) of one engine, and the queries that failed."""
 
-    samples: dict[str, list[float]] = field(default_factory=dict)
+    samples: dict[str, list[float]] = field(default_factory=dict)  # warm runs
+    cold: dict[str, float] = field(default_factory=dict)  # each query's first run
     errors: dict[str, str] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
 
     def all(self) -> list[float]:
         return [value for values in self.samples.values() for value in values]
 
-    def percentile(self, fraction: float) -> float:
-        values = sorted(self.all())
+    def percentile(self, fraction: float, cold: bool = False) -> float:
+        values = sorted(self.cold.values() if cold else self.all())
         if not values:
             return float("nan")
         position = min(len(values) - 1, max(0, round(fraction * (len(values) - 1))))
@@ -188,6 +192,8 @@ class SizeResult:
     first_query_s: float = 0.0
     bare_open_s: float = 0.0
     store: Latencies = field(default_factory=Latencies)
+    whoosh_path: Latencies = field(default_factory=Latencies)  # IndexStore, vectorised off
+    cache_mb: float = 0.0  # the vector cache after the whole query set
     bare: Latencies = field(default_factory=Latencies)
     fts: Latencies = field(default_factory=Latencies)
     fts_build_s: float = 0.0
@@ -226,12 +232,21 @@ def _peak_rss_mb() -> float:
 
 
 def _time_queries(run: Callable[[BenchQuery], int], queries: Sequence[BenchQuery],
-                  runs: int, into: Latencies) -> None:
-    """Run each query once to warm up, then `runs` times, recording every run."""
+                  runs: int, into: Latencies, reset: Callable[[], None] | None = None
+                  ) -> None:
+    """Run each query once cold, then `runs` times warm, recording every run.
+
+    The first run is recorded apart (`into.cold`), after `reset()` (which empties
+    whatever the engine caches across queries, e.g. IndexStore's vector cache).
+    """
     for bench_query in queries:
         label = bench_query.label
+        if reset is not None:
+            reset()
         try:
+            started = _now()
             into.hits[label] = run(bench_query)
+            into.cold[label] = _now() - started
         except Exception as error:  # noqa: BLE001 - a failing query is a result too
             into.errors[label] = f"{type(error).__name__}: {getattr(error, 'message', error)}"
             continue
@@ -573,7 +588,21 @@ def bench_size(target: int, seed: int, runs: int, fts: bool, profile_build: bool
     store.search("xdp")
     result.first_query_s = _now() - started
 
-    _time_queries(_store_runner(store), QUERIES, runs, result.store)
+    # Before: every query through Whoosh's matchers; after: the vectorised path, each
+    # query's first run on an empty vector cache (cold), then `runs` warm runs
+    vectors = getattr(store._current(), "vectors", None)
+    if vectors is not None:
+        store.vectorised = False
+        _time_queries(_store_runner(store), QUERIES, runs, result.whoosh_path)
+        store.vectorised = True
+        _time_queries(_store_runner(store), QUERIES, runs, result.store, reset=vectors.clear)
+        run = _store_runner(store)
+        for bench_query in QUERIES:  # the cache once every query has run
+            with contextlib.suppress(Exception):
+                run(bench_query)
+        result.cache_mb = vectors.bytes / 1e6
+    else:
+        _time_queries(_store_runner(store), QUERIES, runs, result.store)
     started = _now()
     bare = BareWhoosh(generation)
     result.bare_open_s = _now() - started
@@ -694,8 +723,9 @@ def render(results: list[SizeResult], seeds: Latencies | None, runs: int) -> str
     out.append(
         f"BPF Updates index benchmark: {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, whoosh-reloaded {whoosh_version}, SQLite "
-        f"{sqlite.sqlite_version}; {len(QUERIES)} queries x {runs} runs (after 1 warm-up), "
-        "one reused searcher"
+        f"{sqlite.sqlite_version}; {len(QUERIES)} queries x {runs} warm runs, one reused "
+        "searcher; 'cold' is each query's first run (IndexStore: its vector cache emptied "
+        "first)"
     )
     if not results:
         return "\n".join([*out, "", "Targets:", *targets(results, seeds)])
@@ -718,21 +748,30 @@ def render(results: list[SizeResult], seeds: Latencies | None, runs: int) -> str
     row("on-disk size (segments)", lambda r: f"{r.disk_mb:.1f} MB ({r.segments})")
     row("open: IndexStore / bare", lambda r: f"{_ms(r.open_s)} / {_ms(r.bare_open_s)} ms")
     row("first query (cold searcher)", lambda r: f"{_ms(r.first_query_s)} ms")
-    row("IndexStore p50 / p95 / max",
-        lambda r: f"{_ms(r.store.percentile(.5))} / {_ms(r.store.percentile(.95))} / "
-                  f"{_ms(r.store.percentile(1))} ms")
-    row("bare Whoosh p50 / p95 / max",
-        lambda r: f"{_ms(r.bare.percentile(.5))} / {_ms(r.bare.percentile(.95))} / "
-                  f"{_ms(r.bare.percentile(1))} ms")
+    def spread(values: Latencies, cold: bool = False) -> str:
+        if not (values.cold if cold else values.samples):
+            return "-"
+        return (f"{_ms(values.percentile(.5, cold))} / {_ms(values.percentile(.95, cold))} / "
+                f"{_ms(values.percentile(1, cold))} ms")
+
+    row("IndexStore p50 / p95 / max", lambda r: spread(r.store))
+    row("  cold (first run, empty cache)", lambda r: spread(r.store, cold=True))
+    row("  vector cache (all queries)", lambda r: f"{r.cache_mb:.1f} MB" if r.cache_mb else "-")
+    row("IndexStore, Whoosh path (before)", lambda r: spread(r.whoosh_path))
+    row("  cold (first run)", lambda r: spread(r.whoosh_path, cold=True))
+    row("bare Whoosh p50 / p95 / max", lambda r: spread(r.bare))
+    row("  cold (first run)", lambda r: spread(r.bare, cold=True))
     row("  overhead p50 / p95 (store/bare)",
         lambda r: f"{_ratio(r.store.percentile(.5), r.bare.percentile(.5))} / "
                   f"{_ratio(r.store.percentile(.95), r.bare.percentile(.95))}")
-    row("FTS5 p50 / p95 / max",
-        lambda r: f"{_ms(r.fts.percentile(.5))} / {_ms(r.fts.percentile(.95))} / "
-                  f"{_ms(r.fts.percentile(1))} ms")
-    row("Whoosh/FTS5 p50 / p95",
+    row("FTS5 p50 / p95 / max", lambda r: spread(r.fts))
+    row("  cold (first run)", lambda r: spread(r.fts, cold=True))
+    row("IndexStore/FTS5 p50 / p95",
         lambda r: f"{_ratio(r.store.percentile(.5), r.fts.percentile(.5))} / "
                   f"{_ratio(r.store.percentile(.95), r.fts.percentile(.95))}")
+    row("  cold: IndexStore/FTS5 p50 / p95",
+        lambda r: f"{_ratio(r.store.percentile(.5, True), r.fts.percentile(.5, True))} / "
+                  f"{_ratio(r.store.percentile(.95, True), r.fts.percentile(.95, True))}")
     row("FTS5 build / size", lambda r: f"{r.fts_build_s:.2f} s / {r.fts_disk_mb:.1f} MB"
         if r.fts_build_s else "-")
     row("new issue: update / search",
@@ -742,13 +781,19 @@ def render(results: list[SizeResult], seeds: Latencies | None, runs: int) -> str
 
     for r in results:
         out += ["", f"Slowest queries at {_size_name(r.target)} (median ms: IndexStore | "
-                    "bare Whoosh | FTS5):"]
-        bare, fts = r.bare.medians(), r.fts.medians()
+                    "its cold run | Whoosh path | bare Whoosh | FTS5):"]
+        bare, fts, before = r.bare.medians(), r.fts.medians(), r.whoosh_path.medians()
+        nan = float("nan")
         for label, median in r.store.slowest(8):
-            out.append(f"  {_ms(median):>8} | {_ms(bare.get(label, float('nan'))):>8} | "
-                       f"{_ms(fts.get(label, float('nan'))):>8}   {label}")
-        for engine, latencies in (("IndexStore", r.store), ("bare Whoosh", r.bare),
-                                  ("FTS5", r.fts)):
+            out.append(f"  {_ms(median):>8} | {_ms(r.store.cold.get(label, nan)):>8} | "
+                       f"{_ms(before.get(label, nan)):>8} | {_ms(bare.get(label, nan)):>8} | "
+                       f"{_ms(fts.get(label, nan)):>8}   {label}")
+        slow_cold = sorted(r.store.cold.items(), key=lambda kv: -kv[1])[:5]
+        if slow_cold:
+            out.append("  slowest cold runs: " + ", ".join(
+                f"{label} {_ms(value)} ms" for label, value in slow_cold))
+        for engine, latencies in (("IndexStore", r.store), ("Whoosh path", r.whoosh_path),
+                                  ("bare Whoosh", r.bare), ("FTS5", r.fts)):
             for label, error in latencies.errors.items():
                 out.append(f"  {engine} failed {label!r}: {error}")
         for label in _disagreements(r):
@@ -801,6 +846,9 @@ def targets(results: list[SizeResult], seeds: Latencies | None) -> list[str]:
             f"{TARGET_P95_RATIO}x FTS5's: {_ms(ours)} ms vs {_ms(theirs)} ms "
             f"({_ratio(ours, theirs)}){note}"
         )
+        cold_ours, cold_theirs = at.store.percentile(0.95, True), at.fts.percentile(0.95, True)
+        lines.append(f"         (warm runs; cold first runs: {_ms(cold_ours)} ms vs "
+                     f"{_ms(cold_theirs)} ms, {_ratio(cold_ours, cold_theirs)})")
     if results:
         ok = all(0 < r.build_s <= TARGET_REBUILD_S for r in results)
         builds = ", ".join(f"{_size_name(r.target)} "
@@ -830,13 +878,16 @@ def targets(results: list[SizeResult], seeds: Latencies | None) -> list[str]:
 def _json(results: list[SizeResult], seeds: Latencies | None) -> dict[str, Any]:
     def latencies(values: Latencies) -> dict[str, Any]:
         return {"p50": values.percentile(0.5), "p95": values.percentile(0.95),
+                "cold_p50": values.percentile(0.5, cold=True),
+                "cold_p95": values.percentile(0.95, cold=True), "cold": values.cold,
                 "medians": values.medians(), "errors": values.errors}
 
     sizes = []
     for r in results:
         data = {key: value for key, value in asdict(r).items()
-                if key not in ("store", "bare", "fts")}
-        data.update(store=latencies(r.store), bare=latencies(r.bare), fts=latencies(r.fts))
+                if key not in ("store", "whoosh_path", "bare", "fts")}
+        data.update(store=latencies(r.store), whoosh_path=latencies(r.whoosh_path),
+                    bare=latencies(r.bare), fts=latencies(r.fts))
         sizes.append(data)
     return {"sizes": sizes, "seeds": latencies(seeds) if seeds else None,
             "queries": [q.label for q in QUERIES]}
