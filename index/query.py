@@ -123,7 +123,7 @@ _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u
 _QUESTION = re.compile("[?\u055e\u061f\u1367]")
 _FIELD = re.compile(r"(?<![\w\"])([^\W\d]\w*):(\s*)", re.UNICODE)
 _PHRASE_SPLIT = re.compile(r'("[^"]*")')
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
 _OPERATOR_WORDS = frozenset(word.lower() for word in _OPERATORS)
 # A bare word: not part of a field (`author:will`), an identifier or a prefix (`will*`)
 _BARE_WORD = re.compile(r"(?<![\w:./\-])(\w+)(?![\w:*./\-])")
@@ -372,8 +372,10 @@ class ArchiveParser(QueryParser):
     """
 
     def __init__(self, schema) -> None:  # noqa: ANN001 - a whoosh Schema
-        plugins = [FieldsPlugin(), WildcardPlugin(), PhrasePlugin(), GroupPlugin(),
-                   OperatorsPlugin()]
+        # Only the operators QUERY_HELP documents: Whoosh's REQUIRE trips an assertion in
+        # its own matcher on `x REQUIRE x`, and nobody types ANDMAYBE on purpose.
+        operators = OperatorsPlugin(AndNot=None, AndMaybe=None, Require=None)
+        plugins = [FieldsPlugin(), WildcardPlugin(), PhrasePlugin(), GroupPlugin(), operators]
         super().__init__(None, schema, plugins=plugins)
         self.add_plugin(MultifieldPlugin(list(DEFAULT_FIELDS), fieldboosts=FIELD_BOOSTS))
 

@@ -311,3 +311,9 @@ def test_not_by_exclusion_set_matches_whoosh(store: IndexStore, text: str) -> No
         (hit.docnum, round(hit.score, 6)) for hit in theirs]
     top = searcher.search(rewritten, limit=5)  # with block-quality skipping
     assert [hit.docnum for hit in top] == [hit.docnum for hit in theirs][:5]
+
+
+def test_undocumented_whoosh_operators_are_plain_words(store) -> None:
+    # `x REQUIRE x` used to trip an assertion inside Whoosh's matcher (found by the fuzz test)
+    store.search("sockmap REQUIRE sockmap")
+    store.search("xdp ANDMAYBE sockmap ANDNOT verifier")
